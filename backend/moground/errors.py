@@ -1,0 +1,72 @@
+"""Errors with stable codes, shared by the CLI, the server and the wire protocol.
+
+Kept free of torch and bpy so that the protocol module and the Blender add-on can
+import it.
+"""
+
+from __future__ import annotations
+
+
+class MoGroundError(Exception):
+    """Base error: ``code`` is stable and travels over the wire unchanged."""
+
+    code = "internal"
+
+    def __init__(self, message: str, *, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class BadRequest(MoGroundError):
+    code = "bad_request"
+
+
+class BadPrompt(MoGroundError):
+    code = "bad_prompt"
+
+
+class BadMotion(MoGroundError):
+    code = "bad_motion"
+
+
+class UnreadableFile(MoGroundError):
+    code = "unreadable_file"
+
+
+class UnmappableRig(MoGroundError):
+    """The rig lacks joints that cannot be filled; ``details['missing']`` names them."""
+
+    code = "unmappable_rig"
+
+
+class TooLarge(MoGroundError):
+    code = "too_large"
+
+
+class Busy(MoGroundError):
+    code = "busy"
+
+
+class Timeout(MoGroundError):
+    code = "timeout"
+
+
+class EncoderError(MoGroundError):
+    code = "encoder_error"
+
+
+ERROR_CODES: tuple[str, ...] = (
+    "bad_request",
+    "bad_prompt",
+    "bad_motion",
+    "unreadable_file",
+    "unmappable_rig",
+    "too_large",
+    "busy",
+    "timeout",
+    "encoder_error",
+    "unsupported_protocol",
+    "unknown_kind",
+    "internal",
+)

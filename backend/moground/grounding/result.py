@@ -1,0 +1,53 @@
+"""Grounding output: ordered segments in the source's own frame numbers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Segment:
+    """One sub-action's span. ``end_frame``/``end_s`` are exclusive: a segment that
+    stops where the next begins shares that boundary value with it."""
+
+    label: str
+    index: int
+    start_frame: float
+    end_frame: float
+    start_s: float
+    end_s: float
+    score: float
+
+
+@dataclass
+class GroundingResult:
+    sub_actions: list[str]
+    segments: list[Segment]
+    fps: float
+    method: str
+    encoder: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "sub_actions": list(self.sub_actions),
+            "segments": [asdict(s) for s in self.segments],
+            "fps": self.fps,
+            "method": self.method,
+            "encoder": self.encoder,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GroundingResult":
+        return cls(
+            sub_actions=list(d["sub_actions"]),
+            segments=[Segment(**s) for s in d["segments"]],
+            fps=float(d["fps"]),
+            method=str(d["method"]),
+            encoder=str(d.get("encoder", "")),
+            timings_ms=dict(d.get("timings_ms", {})),
+            warnings=list(d.get("warnings", [])),
+        )

@@ -1,0 +1,31 @@
+"""The canonical 22-joint skeleton (SMPL body joints) that all features are built on."""
+
+from __future__ import annotations
+
+# Same order as smplx.joint_names.JOINT_NAMES[:22]; spelled out so that importing
+# this module needs neither smplx nor torch (a test checks they agree).
+CANONICAL_JOINTS: tuple[str, ...] = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
+    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
+    "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+)
+
+CANONICAL_PARENTS: tuple[int, ...] = (
+    -1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19,
+)
+
+JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(CANONICAL_JOINTS)}
+
+
+def mirror_permutation() -> list[int]:
+    """Index permutation that swaps left and right joints (for mirror augmentation)."""
+    out = []
+    for name in CANONICAL_JOINTS:
+        if name.startswith("left_"):
+            out.append(JOINT_INDEX["right_" + name[5:]])
+        elif name.startswith("right_"):
+            out.append(JOINT_INDEX["left_" + name[6:]])
+        else:
+            out.append(JOINT_INDEX[name])
+    return out
