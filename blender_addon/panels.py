@@ -1,0 +1,96 @@
+"""The MoGround panel, shown in the NLA editor and the 3D viewport sidebars."""
+
+from __future__ import annotations
+
+import bpy
+
+
+class MOGROUND_UL_results(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0):
+        row = layout.row(align=True)
+        row.label(text=item.label, icon="NLA")
+        row.label(text=f"{item.frame_start}–{item.frame_end}")
+        row.label(text=f"{item.score:.2f}")
+        op = row.operator("moground.preview", text="", icon="PREVIEW_RANGE", emboss=False)
+        op.index = index
+
+
+def draw_panel(layout, context) -> None:
+    """Shared by both panels so that they never drift apart."""
+    state = context.scene.moground
+    obj = context.active_object
+    col = layout.column()
+    if obj is None or obj.type != "ARMATURE":
+        col.label(text="Select an armature", icon="ARMATURE_DATA")
+    else:
+        action = obj.animation_data.action if obj.animation_data else None
+        col.label(text=f"{obj.name}: {action.name if action else 'no action'}",
+                  icon="ARMATURE_DATA" if action else "ERROR")
+    col.prop(state, "prompt", text="")
+    col.prop(state, "method")
+    row = col.row()
+    row.enabled = not state.running
+    row.operator("moground.segment", icon="SEQ_STRIP_DUPLICATE")
+    if state.running:
+        col.progress(factor=state.progress, type="BAR", text=state.status)
+        col.label(text="Press Esc to cancel", icon="CANCEL")
+    elif state.status:
+        col.label(text=state.status, icon="CHECKMARK")
+    if state.error:
+        box = col.box()
+        _wrapped_label(box, state.error, icon="ERROR")
+    if len(state.results):
+        col.separator()
+        col.label(text=f"Sub-actions on '{state.results_track}':")
+        header = col.row()
+        for text in ("Sub-action", "Frames", "Score"):
+            header.label(text=text)
+        col.template_list("MOGROUND_UL_results", "", state, "results", state, "results_index",
+                          rows=min(8, max(3, len(state.results))))
+        col.operator("moground.clear", icon="TRASH")
+
+
+def _wrapped_label(layout, text: str, icon: str, width: int = 42) -> None:
+    """Long error messages on several lines: Blender labels do not wrap."""
+    words, line, first = text.split(), "", True
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            layout.label(text=line, icon=icon if first else "BLANK1")
+            line, first = word, False
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        layout.label(text=line, icon=icon if first else "BLANK1")
+
+
+class MOGROUND_PT_nla(bpy.types.Panel):
+    bl_label = "MoGround"
+    bl_space_type = "NLA_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "MoGround"
+
+    def draw(self, context) -> None:
+        draw_panel(self.layout, context)
+
+
+class MOGROUND_PT_view3d(bpy.types.Panel):
+    bl_label = "MoGround"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "MoGround"
+
+    def draw(self, context) -> None:
+        draw_panel(self.layout, context)
+
+
+_CLASSES = (MOGROUND_UL_results, MOGROUND_PT_nla, MOGROUND_PT_view3d)
+
+
+def register() -> None:
+    for cls in _CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(_CLASSES):
+        bpy.utils.unregister_class(cls)
