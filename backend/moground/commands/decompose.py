@@ -1,0 +1,36 @@
+"""``moground decompose --prompt TEXT``: show how a prompt splits into sub-actions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..decompose import decompose
+from ..decompose.cli_args import add_llm_args, llm_config_from_args
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "decompose",
+        help="split a prompt into ordered sub-action phrases",
+        description="Split a prompt into the ordered sub-action phrases that grounding will look for.",
+    )
+    parser.add_argument("--prompt", required=True, help='e.g. "walk forward, then jump twice"')
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_llm_args(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = decompose(args.prompt, llm_config_from_args(args))
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    width = len(str(len(result.phrases)))
+    for i, phrase in enumerate(result.phrases, 1):
+        print(f"{i:>{width}}. {phrase}")
+    print(f"({len(result.phrases)} sub-actions, {result.source})", file=sys.stderr)
+    return 0
