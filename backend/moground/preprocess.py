@@ -1,0 +1,109 @@
+"""From canonical joint positions to what encoders see: resampled to the encoder's
+frame rate and put in one body-centred frame (Y up, metres, pelvis above the origin,
+feet on y = 0, facing +Z at the first frame), with the map back to source frames.
+
+Canonicalizing removes what says nothing about the action (where the take was shot,
+which way the actor faced) so that the same motion gives the same features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import BadMotion
+from .rigmap import CanonicalMotion
+from .skeleton import JOINT_INDEX
+
+_FEET = [JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+FLOOR_PERCENTILE = 5.0  # of the lowest foot joint per frame: robust to a few bad frames
+
+
+def resample(positions: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
+    """Linear resampling of ``[T, ...]`` frames that keeps the clip's duration:
+    ``round(T · fps_out / fps_in)`` output frames at times ``j / fps_out``."""
+    if fps_in <= 0 or fps_out <= 0:
+        raise BadMotion(f"frame rates must be positive (got {fps_in} → {fps_out})")
+    x = np.asarray(positions, dtype=np.float32)
+    t_in = x.shape[0]
+    if fps_in == fps_out:
+        return x.copy()
+    t_out = max(1, int(round(t_in * fps_out / fps_in)))
+    src = np.minimum(np.arange(t_out) * (fps_in / fps_out), t_in - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, t_in - 1)
+    w = (src - lo).astype(np.float32).reshape((-1,) + (1,) * (x.ndim - 1))
+    return x[lo] * (1 - w) + x[hi] * w
+
+
+def facing_yaw(positions: np.ndarray, frame: int = 0) -> float:
+    """Heading angle (radians, about +Y, 0 = facing +Z) of the body at ``frame``,
+    from the hips' and shoulders' left-right axis: forward = lateral × up."""
+    p = positions[frame]
+    J = JOINT_INDEX
+    lateral = (p[J["left_hip"]] - p[J["right_hip"]]) + (p[J["left_shoulder"]] - p[J["right_shoulder"]])
+    fwd = np.cross(lateral, np.array([0.0, 1.0, 0.0]))
+    if np.hypot(fwd[0], fwd[2]) < 1e-6:
+        return 0.0  # lying sideways: no heading to speak of
+    return float(np.arctan2(fwd[0], fwd[2]))
+
+
+def rotate_y(positions: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate ``[..., 3]`` points by ``angle`` radians about +Y (right-handed)."""
+    c, s = np.cos(angle), np.sin(angle)
+    rot = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=np.float32)
+    return positions @ rot.T
+
+
+def canonicalize(positions: np.ndarray) -> np.ndarray:
+    """Canonical ``[T, 22, 3]`` (Y up, metres) → pelvis x/z at the origin at frame 0,
+    floor at y = 0 (low percentile of the lowest foot joint), facing +Z at frame 0
+    (so the body's left side points to +X)."""
+    p = np.asarray(positions, dtype=np.float32)
+    lowest_foot = p[:, _FEET, 1].min(axis=1)
+    floor = np.percentile(lowest_foot, FLOOR_PERCENTILE)
+    root = p[0, JOINT_INDEX["pelvis"]]
+    p = p - np.array([root[0], floor, root[2]], dtype=np.float32)
+    return rotate_y(p, -facing_yaw(p)).astype(np.float32)
+
+
+@dataclass
+class PreparedMotion:
+    """Encoder-ready motion and the clock that maps it back to the source clip."""
+
+    positions: np.ndarray  # [T', 22, 3] float32, canonical frame
+    fps: float
+    times_s: np.ndarray  # [T'] seconds from the clip's first frame
+    source_fps: float
+    source_frame_start: float
+
+    def to_source_frame(self, t_s: float | np.ndarray) -> float | np.ndarray:
+        """Source frame number (fractional) at ``t_s`` seconds after the first frame."""
+        out = self.source_frame_start + np.asarray(t_s, dtype=np.float64) * self.source_fps
+        return float(out) if out.ndim == 0 else out
+
+
+def prepare(canon: CanonicalMotion, fps_out: float) -> PreparedMotion:
+    """Check, resample to ``fps_out`` and canonicalize; BadMotion for NaN/inf (naming
+    the source frame) or fewer than two frames."""
+    pos = np.asarray(canon.positions)
+    if pos.ndim != 3 or pos.shape[1:] != (len(JOINT_INDEX), 3):
+        raise BadMotion(f"canonical positions must be [T, 22, 3], got {tuple(pos.shape)}")
+    bad = ~np.isfinite(pos).all(axis=(1, 2))
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise BadMotion(
+            f"non-finite joint position at frame {canon.frame_start + first:g} "
+            f"({int(bad.sum())} bad frames)", details={"frame": canon.frame_start + first}
+        )
+    if pos.shape[0] < 2:
+        raise BadMotion(f"the clip has {pos.shape[0]} frame(s); at least 2 are needed to ground motion")
+    out = canonicalize(resample(pos, canon.fps, fps_out))
+    return PreparedMotion(
+        positions=out,
+        fps=float(fps_out),
+        times_s=(np.arange(out.shape[0]) / fps_out).astype(np.float64),
+        source_fps=float(canon.fps),
+        source_frame_start=float(canon.frame_start),
+    )
