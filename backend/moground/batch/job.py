@@ -1,0 +1,235 @@
+"""Segment ONE file inside Blender: the unit of work of the batch and of the farm.
+
+Runs in three hosts with the same code: a worker subprocess of ``moground
+segment`` (the ``bpy`` module), ``blender -b FILE --python
+scripts/moground_blender_job.py -- ...`` (``--blender PATH``), and a Flamenco
+task. Imports only bpy, numpy, pyzmq (via the torch-free client) and the
+add-on's own reader/writer, so Blender's bundled Python can run it.
+
+Exit status 0 = segmented or skipped, 1 = failed; the result is printed as one
+``MOGROUND_RESULT {json}`` line and, with ``--result``, written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import bpy  # type: ignore[import-not-found]
+
+from .. import __version__
+from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
+from . import safe_save
+from .addon_loader import load_addon_module
+from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
+
+RESULT_TAG = "MOGROUND_RESULT"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="moground_blender_job", description=__doc__)
+    p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
+    p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC, save .blend beside it")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--method", default="zomg")
+    p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
+    p.add_argument("--armature", default=None)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
+    p.add_argument("--retries", type=int, default=2)
+    p.add_argument("--result", default=None, help="write the result JSON here")
+    p.add_argument("--addon-dir", default=None)
+    return p.parse_args(argv)
+
+
+# ---------------------------------------------------------------- opening
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return bool(a) and bool(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def open_blend(path: Path) -> None:
+    """Open ``path`` unless Blender already has it open (``blender -b FILE``)."""
+    if _same_file(bpy.data.filepath, path):
+        return
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
+    except RuntimeError as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
+        raise UnreadableFile(f"{path.name}: cannot open as .blend ({msg})") from exc
+
+
+def pick_armature(name: str | None) -> bpy.types.Object:
+    """The named armature, or the only animated one; ambiguity is an error."""
+    arms = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    if name:
+        obj = bpy.data.objects.get(name)
+        if obj is None or obj.type != "ARMATURE":
+            raise BadRequest(
+                f"no armature named {name!r}; armatures here: {sorted(o.name for o in arms)}"
+            )
+        return obj
+    animated = [o for o in arms if o.animation_data and o.animation_data.action]
+    if not animated:
+        raise BadMotion("no armature with an action in this file")
+    if len(animated) > 1:
+        raise BadRequest(
+            f"several animated armatures {sorted(o.name for o in animated)}: pass --armature NAME"
+        )
+    return animated[0]
+
+
+def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
+    scenes = list(obj.users_scene)
+    return scenes[0] if scenes else bpy.context.scene
+
+
+# ---------------------------------------------------------------- grounding
+
+def segments_of(reply: dict) -> list[dict]:
+    """Segment dicts of a ground reply (flat, or nested under ``result``)."""
+    if isinstance(reply.get("segments"), list):
+        return reply["segments"]
+    inner = reply.get("result")
+    if isinstance(inner, dict) and isinstance(inner.get("segments"), list):
+        return inner["segments"]
+    return []
+
+
+def ground_armature(obj, scene, args) -> tuple[dict, object]:
+    """Read the motion with the add-on's reader, ground it, write strips with its writer."""
+    reader = load_addon_module("motion_reader", args.addon_dir)
+    writer = load_addon_module("nla_writer", args.addon_dir)
+    from ..client import Client  # torch-free DEALER client
+
+    motion = reader.read_armature_motion(obj, scene=scene)
+    client = Client(args.backend, timeout_s=args.timeout, retries=args.retries)
+    try:
+        reply = client.ground(
+            motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
+            motion["frame_start"], args.prompt, method=args.method,
+            up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)),
+        )
+    finally:
+        close = getattr(client, "close", None)
+        if close:
+            close()
+    if isinstance(reply, dict) and reply.get("ok") is False:
+        err = reply.get("error") or {}
+        raise MoGroundError(f"backend: [{err.get('code', 'internal')}] {err.get('message', '')}")
+    track = writer.write_segments(obj, reply, args.prompt, args.method)
+    return reply, track
+
+
+# ---------------------------------------------------------------- saving
+
+def verify_saved(tmp: Path, obj_name: str, stamp: str, track_name: str, n_strips: int) -> None:
+    """Re-open the temp file and check the strips and stamp really are in it."""
+    bpy.ops.wm.open_mainfile(filepath=str(tmp), load_ui=False)
+    obj = bpy.data.objects.get(obj_name)
+    if obj is None:
+        raise MoGroundError(f"verify: {obj_name!r} missing from the saved file")
+    if obj.get(STAMP_KEY) != stamp:
+        raise MoGroundError("verify: batch stamp missing from the saved file")
+    ad = obj.animation_data
+    track = ad.nla_tracks.get(track_name) if ad else None
+    if track is None or len(track.strips) != n_strips:
+        found = len(track.strips) if track else 0
+        raise MoGroundError(f"verify: track {track_name!r} has {found} strips, expected {n_strips}")
+
+
+def save_safely(target: Path, obj_name: str, stamp: str, track_name: str, n_strips: int,
+                original_stat: os.stat_result | None) -> None:
+    """Temp file beside ``target`` → re-open and verify → atomic replace with backup."""
+    tmp = safe_save.temp_path_for(target)
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, check_existing=False)
+        verify_saved(tmp, obj_name, stamp, track_name, n_strips)
+        if original_stat is not None:
+            now = target.stat()
+            if (now.st_mtime_ns, now.st_size) != (original_stat.st_mtime_ns, original_stat.st_size):
+                raise MoGroundError(f"{target.name} changed on disk while it was segmented; left alone")
+        safe_save.commit(tmp, target)
+    finally:
+        safe_save.clean_stale_temp(target)
+
+
+# ---------------------------------------------------------------- one file
+
+def run(args: argparse.Namespace) -> dict:
+    """Do the whole job for one file; never raises, returns the result record."""
+    t0 = time.perf_counter()
+    src = Path(args.input).resolve()
+    result = {"file": str(src), "armature": "", "prompt": args.prompt, "method": args.method,
+              "status": "failed", "segments": [], "seconds": 0.0, "error": "", "output": ""}
+    try:
+        target = src.with_suffix(".blend") if args.mocap else src
+        result["output"] = str(target)
+        safe_save.clean_stale_temp(target)
+        original_stat = target.stat() if target.exists() else None
+        if not src.exists():
+            raise UnreadableFile(f"{src}: no such file")
+        if args.mocap and original_stat is None:
+            from .mocap_import import import_take
+
+            obj = import_take(src)
+        else:  # a .blend, or a mocap take whose .blend an earlier run already saved
+            open_blend(target)
+            obj = pick_armature(args.armature)
+        result["armature"] = obj.name
+        prior = read_stamp(obj)
+        if not args.force and stamp_matches(prior, args.prompt, args.method, __version__):
+            result["status"] = "skipped"
+            return result
+        reply, track = ground_armature(obj, _scene_of(obj), args)
+        segments = segments_of(reply)
+        stamp = make_stamp(args.prompt, args.method, __version__, track.name)
+        obj[STAMP_KEY] = stamp
+        save_safely(target, obj.name, stamp, track.name, len(track.strips), original_stat)
+        result.update(status="ok", segments=segments)
+    except MoGroundError as exc:
+        result["error"] = f"[{exc.code}] {exc.message}"
+    except (ValueError, RuntimeError) as exc:  # the add-on's reader/writer errors carry a code
+        code = getattr(exc, "code", None)
+        if code:
+            result["error"] = f"[{code}] {getattr(exc, 'message', exc)}"
+        else:
+            result["error"] = f"[internal] {type(exc).__name__}: {exc}"
+            traceback.print_exc()
+    except Exception as exc:  # noqa: BLE001 - one bad file must not lose the record
+        result["error"] = f"[internal] {type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    finally:
+        result["seconds"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def write_result(result: dict, path: str | None) -> None:
+    print(f"{RESULT_TAG} {json.dumps(result)}", flush=True)
+    if path:
+        out = Path(path)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(tmp, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--" in argv:  # blender ... --python job.py -- ARGS
+        argv = argv[argv.index("--") + 1:]
+    args = parse_args(argv)
+    result = run(args)
+    write_result(result, args.result)
+    return 0 if result["status"] in ("ok", "skipped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

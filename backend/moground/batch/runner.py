@@ -1,0 +1,172 @@
+"""Drive a batch: one worker subprocess per file, N at a time, with a progress bar.
+
+A worker per file means a crash (or a segfault inside Blender) costs that file
+only; the driver records it and moves on. Workers run the one job
+implementation (``moground.batch.job``) either in the venv's ``bpy`` module or
+in a real Blender (``blender -b FILE --python-exit-code 1 --python ...``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..paths import PACKAGE_DIR, REPO_DIR
+from .discover import WorkItem
+from .report import FileResult
+
+log = logging.getLogger(__name__)
+
+JOB_SCRIPT = REPO_DIR / "scripts" / "moground_blender_job.py"
+RESULT_TAG = "MOGROUND_RESULT "
+
+
+@dataclass
+class BatchOptions:
+    backend: str
+    method: str = "zomg"
+    jobs: int = 1
+    force: bool = False
+    blender: str | None = None
+    timeout_s: float = 300.0
+    file_timeout_s: float = 1800.0
+    addon_dir: str | None = None
+    progress: bool | None = None  # None: only on a terminal
+    env: dict = field(default_factory=dict)
+
+
+def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]:
+    """Arguments of ``moground_blender_job.py`` after ``--`` (also used by the farm)."""
+    args = ["--input", str(item.path), "--prompt", item.prompt, "--method", opts.method,
+            "--backend", opts.backend, "--timeout", str(opts.timeout_s),
+            "--result", str(result_path)]
+    if item.kind == "mocap":
+        args.append("--mocap")
+    if item.armature:
+        args += ["--armature", item.armature]
+    if opts.force:
+        args.append("--force")
+    if opts.addon_dir:
+        args += ["--addon-dir", opts.addon_dir]
+    return args
+
+
+def worker_command(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]:
+    """The subprocess for one file: bpy-module Python, or ``blender -b``."""
+    args = job_args(item, opts, result_path)
+    if opts.blender:
+        cmd = [opts.blender, "-b"]
+        if item.kind == "blend":
+            cmd.append(str(item.path))
+        return cmd + ["--python-exit-code", "1", "--python", str(JOB_SCRIPT), "--",
+                      *args, "--pkg-root", str(PACKAGE_DIR.parent)]
+    if JOB_SCRIPT.is_file():
+        return [sys.executable, str(JOB_SCRIPT), "--", *args]
+    return [sys.executable, "-m", "moground.batch.job", "--", *args]
+
+
+def _parse_result(result_path: Path, stdout: str) -> dict | None:
+    try:
+        return json.loads(result_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(RESULT_TAG):
+            try:
+                return json.loads(line[len(RESULT_TAG):])
+            except ValueError:
+                return None
+    return None
+
+
+class BatchRunner:
+    """Runs work items; ``stop()`` (signal handler) kills running workers cleanly."""
+
+    def __init__(self, opts: BatchOptions) -> None:
+        self.opts = opts
+        self._procs: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
+        self._tmp = Path(tempfile.mkdtemp(prefix="moground-batch-"))
+
+    # -- one file
+    def run_one(self, n: int, item: WorkItem) -> FileResult:
+        base = FileResult(file=str(item.path), prompt=item.prompt, method=self.opts.method,
+                          armature=item.armature or "")
+        if self.stopping.is_set():
+            base.error = "batch interrupted before this file"
+            return base
+        result_path = self._tmp / f"{n:05d}.json"
+        cmd = worker_command(item, self.opts, result_path)
+        env = {**os.environ, **self.opts.env}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, start_new_session=True)
+        with self._lock:
+            self._procs.add(proc)
+        try:
+            out, err = proc.communicate(timeout=self.opts.file_timeout_s)
+        except subprocess.TimeoutExpired:
+            self._kill(proc)
+            out, err = proc.communicate()
+            base.status, base.error = "failed", f"worker timed out after {self.opts.file_timeout_s:.0f} s"
+            return base
+        finally:
+            with self._lock:
+                self._procs.discard(proc)
+        data = _parse_result(result_path, out)
+        if data is None:
+            tail = " | ".join((err or out).strip().splitlines()[-3:])
+            if self.stopping.is_set():
+                base.error = "batch interrupted while this file ran (original left as it was)"
+            else:
+                base.status = "failed"
+                base.error = f"worker exited with status {proc.returncode}: {tail}"[:2000]
+            return base
+        known = {k: data[k] for k in FileResult.__dataclass_fields__ if k in data}
+        return FileResult(**{**base.__dict__, **known})
+
+    # -- all files
+    def run(self, items: list[WorkItem]) -> list[FileResult]:
+        results: list[FileResult | None] = [None] * len(items)
+        counts = {"ok": 0, "skipped": 0, "failed": 0}
+        bar = tqdm(total=len(items), unit="file", desc="segment", disable=(
+            None if self.opts.progress is None else not self.opts.progress))
+        with ThreadPoolExecutor(max_workers=max(1, self.opts.jobs)) as pool:
+            futures = {pool.submit(self.run_one, i, it): i for i, it in enumerate(items)}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                res = fut.result()
+                results[i] = res
+                if res.status in counts:
+                    counts[res.status] += 1
+                if res.status == "failed":
+                    bar.write(f"FAILED {Path(res.file).name}: {res.error}")
+                bar.set_postfix(counts, refresh=False)
+                bar.update(1)
+        bar.close()
+        return [r for r in results if r is not None]
+
+    def _kill(self, proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        """Stop starting files and end running workers (their originals stay intact)."""
+        self.stopping.set()
+        with self._lock:
+            procs = list(self._procs)
+        for p in procs:
+            self._kill(p, signal.SIGTERM)

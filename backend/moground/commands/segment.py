@@ -1,0 +1,95 @@
+"""``moground segment``: batch-segment .blend files (or mocap takes) headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from ..errors import BadRequest
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "segment",
+        help="cut the actions of many .blend files into named NLA strips",
+        description="Segment every armature action in the given .blend files (folders are "
+        "searched recursively) and save each file safely: temp file, re-open check, atomic "
+        "replace with a .blend1 backup. Files already segmented with the same prompt and "
+        "method are skipped unless --force.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="FILES_OR_FOLDERS")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--prompt", help="one prompt for every file")
+    src.add_argument("--prompts", metavar="FILE.csv",
+                     help="CSV rows file,prompt[,armature]; file = path, name or stem")
+    p.add_argument("--armature", help="armature object to segment when a file has several")
+    p.add_argument("--method", default="zomg", help="grounding method (default zomg)")
+    p.add_argument("--backend", metavar="ADDRESS",
+                   help="tcp://HOST:PORT of a running backend; default: start one for this run")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="files in parallel (default 1)")
+    p.add_argument("--force", action="store_true", help="redo files already segmented")
+    p.add_argument("--report", metavar="FILE.json|FILE.csv", help="per-file report")
+    p.add_argument("--blender", metavar="PATH",
+                   help="run each file in this Blender executable instead of the bpy module")
+    p.add_argument("--from-mocap", action="store_true",
+                   help="inputs are BVH/FBX/AMC takes: import each, save a .blend beside it")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
+    p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
+    p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..batch.discover import build_work
+    from ..batch.local_backend import LocalBackend
+    from ..batch.report import FileResult, write_report
+    from ..batch.runner import BatchOptions, BatchRunner
+
+    if args.jobs < 1:
+        raise BadRequest("--jobs must be at least 1")
+    if args.blender and not Path(args.blender).exists():
+        import shutil
+
+        if shutil.which(args.blender) is None:
+            raise BadRequest(f"--blender {args.blender}: no such executable")
+    items, missing = build_work(args.inputs, prompt=args.prompt, prompts_csv=args.prompts,
+                                armature=args.armature, from_mocap=args.from_mocap)
+    results = [FileResult(file=str(f), method=args.method, status="failed",
+                          error="no prompt for this file in the prompts CSV") for f in missing]
+    backend = LocalBackend(workers=args.jobs, log_path=args.backend_log) if not args.backend else None
+    runner: BatchRunner | None = None
+    old = {}
+
+    def _on_signal(signum, _frame):
+        log.warning("signal %d: stopping after cleaning up running files", signum)
+        if runner is not None:
+            runner.stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        old[sig] = signal.signal(sig, _on_signal)
+    try:
+        address = backend.start() if backend else args.backend
+        opts = BatchOptions(backend=address, method=args.method, jobs=args.jobs, force=args.force,
+                            blender=args.blender, timeout_s=args.timeout,
+                            file_timeout_s=args.file_timeout,
+                            progress=False if args.no_progress else None)
+        runner = BatchRunner(opts)
+        results += runner.run(items)
+    finally:
+        if backend:
+            backend.stop()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if args.report:
+        write_report(results, args.report)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed", "not_run")}
+    print("moground segment: " + ", ".join(f"{v} {k}" for k, v in counts.items()), file=sys.stderr)
+    if runner is not None and runner.stopping.is_set():
+        return 130
+    return 1 if counts["failed"] or counts["not_run"] else 0
