@@ -290,3 +290,12 @@ def test_shards() -> None:
     from moground.errors import BadRequest
     with pytest.raises(BadRequest, match="no cmu clip"):
         load_cmu_trial("13_01")  # the private evaluation subject is not in the data
+
+
+@needs_data
+def test_truncated_real_bvh(tmp_path: Path) -> None:
+    raw = (RAW / "dataset-1_kick_normal_001.bvh").read_bytes()
+    with pytest.raises(UnreadableFile, match="truncated after frame"):
+        load_motion(_write(tmp_path, "cut.bvh", raw[: int(len(raw) * 0.7)]))
+    with pytest.raises(UnreadableFile, match="no MOTION"):  # cut at a line end
+        load_motion(_write(tmp_path, "cut2.bvh", raw[: raw.index(b"\n", 1500)]))
