@@ -1,0 +1,48 @@
+"""``moground serve``: run the grounding backend (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_BIND = "tcp://127.0.0.1:5757"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "serve", help="run the ZeroMQ grounding backend",
+        description="Serve grounding requests over ZeroMQ (protocol v1). Binds to loopback by default; "
+                    "a non-loopback bind needs --curve-keys (make them with `moground keys create DIR`).",
+    )
+    p.add_argument("--bind", default=DEFAULT_BIND, help=f"endpoint to listen on (default {DEFAULT_BIND})")
+    p.add_argument("--workers", type=int, default=1, help="worker processes, each loads the model once (default 1)")
+    p.add_argument("--device", default="cpu", help="torch device for the engine: cpu or cuda (default cpu)")
+    p.add_argument("--encoder", default="builtin", help="motion-text encoder name (default builtin)")
+    p.add_argument("--encoder-path", default=None, help="checkpoint for the encoder, if it needs one")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the engine (default 0)")
+    p.add_argument("--curve-keys", default=None, metavar="DIR",
+                   help="enable CURVE: DIR/server.key_secret and DIR/authorized_clients/*.key")
+    p.add_argument("--queue", type=int, default=16, help="requests that may wait for a worker before `busy` (default 16)")
+    p.add_argument("--deadline", type=float, default=120.0, help="seconds per request before `timeout` (default 120)")
+    p.add_argument("--drain", type=float, default=30.0, help="seconds in-flight work may finish on shutdown (default 30)")
+    p.add_argument("--ray", action="store_true", help="run the engine as a Ray Serve deployment (extra `farm`)")
+    p.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray)")
+    p.add_argument("--engine-factory", default=None, help=argparse.SUPPRESS)  # tests swap the engine here
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server import Server, ServerConfig
+    from ..server.engines import DEFAULT_FACTORY
+
+    cfg = ServerConfig(
+        bind=args.bind, workers=args.workers, device=args.device, encoder=args.encoder,
+        encoder_path=args.encoder_path, seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
+        deadline_s=args.deadline, drain_s=args.drain, engine_factory=args.engine_factory or DEFAULT_FACTORY,
+        ray=args.ray, ray_address=args.ray_address,
+    )
+    runner_factory = None
+    if cfg.ray:
+        from ..server.ray_backend import ray_runner_factory
+
+        runner_factory = ray_runner_factory(cfg)
+    return Server(cfg, runner_factory).run()

@@ -1,0 +1,417 @@
+"""The front end: a ROUTER socket for clients, a ROUTER socket for workers, and a broker
+loop that validates, queues, dispatches, times out and logs every request.
+
+Everything a client can send is parsed and checked here, before any worker sees it, so
+hostile input costs the front end one small error reply and never reaches the model.
+The loop is single-threaded: no locks, and its state is easy to reason about.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import zmq
+
+from .. import __version__
+from ..errors import MoGroundError
+from ..protocol import (
+    LIMITS,
+    PROTOCOL_VERSION,
+    REQUEST_KINDS,
+    decode_message,
+    error_reply_for,
+    make_error_reply,
+    make_reply,
+    peek_request_id,
+    validate_request,
+)
+from .engines import DEFAULT_FACTORY
+from .runners import ProcessRunner, Runner
+from .security import check_bind, enable_curve_server
+
+log = logging.getLogger("moground.server")
+reqlog = logging.getLogger("moground.server.requests")
+
+
+@dataclass
+class ServerConfig:
+    bind: str = "tcp://127.0.0.1:5757"
+    workers: int = 1
+    device: str = "cpu"
+    encoder: str = "builtin"
+    encoder_path: str | None = None
+    seed: int = 0
+    curve_keys: str | None = None
+    queue: int = 16             # requests waiting for a worker; more get `busy`
+    deadline_s: float = 120.0   # from receipt to reply; past it the client gets `timeout`
+    kill_grace_s: float = 30.0  # a worker still busy this long past a deadline is restarted
+    drain_s: float = 30.0       # on SIGTERM, how long in-flight work may finish
+    engine_factory: str = DEFAULT_FACTORY
+    ray: bool = False
+    ray_address: str | None = None
+
+    def factory_kwargs(self) -> dict:
+        return {"encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device, "seed": self.seed}
+
+
+@dataclass
+class Job:
+    seq: bytes
+    client: bytes
+    request_id: str
+    kind: str
+    frames: list
+    received: float
+    deadline: float
+    n_frames: int | None = None
+    k: int | None = None
+    abandoned: bool = False
+
+
+@dataclass
+class Slot:
+    """One worker position; its runner is replaced (``gen`` + 1) when the worker dies."""
+
+    index: int
+    gen: int
+    runner: Runner
+    started: float
+    ready: bool = False
+    job: Job | None = None
+    respawn_at: float | None = None
+
+    @property
+    def wid(self) -> bytes:
+        return f"w{self.index}.{self.gen}".encode()
+
+
+class Server:
+    def __init__(self, config: ServerConfig, runner_factory: Callable[..., Runner] | None = None) -> None:
+        self.cfg = config
+        self._runner_factory = runner_factory
+        self._seq = itertools.count(1)
+        self.slots: list[Slot] = []
+        self.queue: deque[Job] = deque()
+        self.active: dict[str, Job] = {}
+        self.engine_info: dict | None = None
+        self.stopping = False
+        self._stop_at: float | None = None
+        self._startup_failures = 0
+        self._fatal: str | None = None
+        self._started = time.monotonic()
+        self.bound_endpoint: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def request_stop(self, *_: Any) -> None:
+        if not self.stopping:
+            log.info("shutdown requested: refusing new work, finishing requests in flight")
+        self.stopping = True
+
+    def run(self) -> int:
+        """Serve until SIGINT/SIGTERM (or :meth:`request_stop`); returns an exit code."""
+        check_bind(self.cfg.bind, self.cfg.curve_keys)
+        ctx = zmq.Context()
+        tmpdir = tempfile.mkdtemp(prefix="moground-")
+        authenticator = None
+        front = ctx.socket(zmq.ROUTER)
+        back = ctx.socket(zmq.ROUTER)
+        try:
+            front.setsockopt(zmq.LINGER, 2000)
+            front.setsockopt(zmq.MAXMSGSIZE, LIMITS["max_message_bytes"])
+            if self.cfg.curve_keys:
+                authenticator = enable_curve_server(ctx, front, self.cfg.curve_keys)
+            try:
+                front.bind(self.cfg.bind)
+            except zmq.ZMQError as exc:
+                raise MoGroundError(f"cannot bind {self.cfg.bind}: {exc}") from None
+            self.bound_endpoint = front.getsockopt_string(zmq.LAST_ENDPOINT)
+            back.setsockopt(zmq.LINGER, 0)
+            back_ep = f"ipc://{tmpdir}/workers" if zmq.has("ipc") else "tcp://127.0.0.1:*"
+            back.bind(back_ep)
+            self._back_endpoint = back.getsockopt_string(zmq.LAST_ENDPOINT)
+            self._ctx, self.front, self.back = ctx, front, back
+            self._install_signals()
+            for i in range(max(1, self.cfg.workers)):
+                self.slots.append(self._spawn(i, 0))
+            log.info("listening on %s (%s, %d workers, queue %d, deadline %g s%s)", self.bound_endpoint,
+                     "ray" if self.cfg.ray else "processes", len(self.slots), self.cfg.queue,
+                     self.cfg.deadline_s, ", CURVE" if self.cfg.curve_keys else "")
+            self._loop()
+        finally:
+            self._shutdown_workers()
+            front.close(linger=2000)
+            back.close(linger=0)
+            if authenticator is not None:
+                authenticator.stop()
+            ctx.term()
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        if self._fatal:
+            raise MoGroundError(self._fatal)
+        log.info("stopped")
+        return 0
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.request_stop)
+            signal.signal(signal.SIGTERM, self.request_stop)
+
+    def _spawn(self, index: int, gen: int) -> Slot:
+        wid = f"w{index}.{gen}"
+        if self._runner_factory is not None:
+            runner = self._runner_factory(self._ctx, self._back_endpoint, wid)
+        else:
+            runner = ProcessRunner(self._back_endpoint, wid, self.cfg.engine_factory, self.cfg.factory_kwargs())
+        return Slot(index, gen, runner, time.monotonic())
+
+    def _shutdown_workers(self) -> None:
+        for slot in self.slots:
+            if slot.runner.alive():
+                try:
+                    self.back.send_multipart([slot.wid, b"stop"], flags=zmq.NOBLOCK)
+                except (zmq.ZMQError, AttributeError):
+                    pass
+        for slot in self.slots:
+            slot.runner.join(5.0)
+
+    # ------------------------------------------------------------------ loop
+
+    def _loop(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self.front, zmq.POLLIN)
+        poller.register(self.back, zmq.POLLIN)
+        while self._fatal is None:
+            events = dict(poller.poll(100))
+            if self.back in events:
+                for _ in range(100):
+                    try:
+                        self._on_worker(self.back.recv_multipart(zmq.NOBLOCK, copy=False))
+                    except zmq.Again:
+                        break
+            if self.front in events:
+                for _ in range(100):
+                    try:
+                        self._on_client(self.front.recv_multipart(zmq.NOBLOCK, copy=False))
+                    except zmq.Again:
+                        break
+            now = time.monotonic()
+            self._watch_workers(now)
+            self._expire(now)
+            self._dispatch()
+            if self.stopping and self._drained(now):
+                return
+
+    def _drained(self, now: float) -> bool:
+        if self._stop_at is None:
+            self._stop_at = now + self.cfg.drain_s
+            for job in list(self.queue):
+                self._fail(job, "busy", "the server is shutting down; retry against another backend")
+            self.queue.clear()
+        busy = [s.job for s in self.slots if s.job is not None and not s.job.abandoned]
+        if not busy:
+            return True
+        if now >= self._stop_at:
+            for job in busy:
+                self._fail(job, "timeout", "the server shut down before this request finished")
+            return True
+        return False
+
+    # ------------------------------------------------------------------ clients
+
+    def _on_client(self, msg: list) -> None:
+        client, frames = msg[0].bytes, msg[1:]
+        t0 = time.monotonic()
+        try:
+            header, arrays = decode_message(frames)
+            validate_request(header, arrays)
+        except MoGroundError as exc:
+            rid = peek_request_id(frames) if frames else None
+            self._send(client, error_reply_for(exc, rid))
+            self._log(rid, None, None, None, t0, exc.code)
+            return
+        except Exception as exc:  # noqa: BLE001 - the parser must never take the server down
+            log.exception("unexpected error while parsing a request")
+            self._send(client, make_error_reply(peek_request_id(frames), "internal", f"internal error: {type(exc).__name__}"))
+            return
+        rid, kind = header["request_id"], header["kind"]
+        if kind == "health":
+            self._send(client, make_reply(rid, kind, self._health()))
+            self._log(rid, kind, None, None, t0, "ok")
+            return
+        if kind == "info":
+            self._send(client, make_reply(rid, kind, self._info()))
+            self._log(rid, kind, None, None, t0, "ok")
+            return
+        if rid in self.active:  # a Lazy Pirate resend: answer the newest socket, work once
+            self.active[rid].client = client
+            return
+        n_frames = int(arrays["positions"].shape[0]) if kind == "ground" else None
+        k = len(header["actions"]) if kind == "ground" and header.get("actions") else None
+        if self.stopping:
+            self._send(client, make_error_reply(rid, "busy", "the server is shutting down", kind=kind))
+            self._log(rid, kind, n_frames, k, t0, "busy")
+            return
+        if len(self.queue) >= self.cfg.queue:
+            self._send(client, make_error_reply(
+                rid, "busy", f"{len(self.queue)} requests already wait for a worker; retry later", kind=kind))
+            self._log(rid, kind, n_frames, k, t0, "busy")
+            return
+        job = Job(str(next(self._seq)).encode(), client, rid, kind, frames, t0, t0 + self.cfg.deadline_s, n_frames, k)
+        self.active[rid] = job
+        self.queue.append(job)
+        self._dispatch()
+
+    def _send(self, client: bytes, frames: list) -> None:
+        # ROUTER drops messages for vanished clients; it never blocks the loop.
+        self.front.send_multipart([client, *frames], copy=False)
+
+    def _fail(self, job: Job, code: str, message: str) -> None:
+        self.active.pop(job.request_id, None)
+        job.abandoned = True
+        self._send(job.client, make_error_reply(job.request_id, code, message, kind=job.kind))
+        self._log(job.request_id, job.kind, job.n_frames, job.k, job.received, code)
+
+    def _log(self, rid: str | None, kind: str | None, frames: int | None, k: int | None, t0: float, outcome: str) -> None:
+        # health/info polls (the add-on checks health often) log at DEBUG so they don't drown real work
+        level = logging.DEBUG if kind in ("health", "info") and outcome == "ok" else logging.INFO
+        reqlog.log(level, "request %s", json.dumps({
+            "id": rid, "kind": kind, "frames": frames, "K": k,
+            "ms": round((time.monotonic() - t0) * 1000, 1), "outcome": outcome,
+        }))
+
+    def _health(self) -> dict:
+        ready = sum(s.ready for s in self.slots)
+        return {
+            "status": "stopping" if self.stopping else ("ok" if ready else "starting"),
+            "workers": [{"id": s.wid.decode(), "pid": s.runner.pid, "ready": s.ready, "busy": s.job is not None}
+                        for s in self.slots],
+            "workers_ready": ready,
+            "queued": len(self.queue),
+            "in_flight": sum(s.job is not None for s in self.slots),
+            "uptime_s": round(time.monotonic() - self._started, 1),
+            "server_pid": os.getpid(),
+        }
+
+    def _info(self) -> dict:
+        return {
+            "version": __version__,
+            "protocol": PROTOCOL_VERSION,
+            "kinds": list(REQUEST_KINDS),
+            "limits": dict(LIMITS),
+            "server": {
+                "backend": "ray" if self.cfg.ray else "processes",
+                "workers": len(self.slots), "queue": self.cfg.queue, "deadline_s": self.cfg.deadline_s,
+                "device": self.cfg.device, "encoder": self.cfg.encoder, "curve": bool(self.cfg.curve_keys),
+            },
+            "engine": self.engine_info,
+        }
+
+    # ------------------------------------------------------------------ workers
+
+    def _slot(self, wid: bytes) -> Slot | None:
+        return next((s for s in self.slots if s.wid == wid), None)
+
+    def _on_worker(self, msg: list) -> None:
+        slot = self._slot(msg[0].bytes)
+        verb = msg[1].bytes if len(msg) > 1 else b""
+        if slot is None:
+            return  # a worker we already replaced
+        if verb == b"ready":
+            slot.ready = True
+            self._startup_failures = 0
+            info = json.loads(msg[2].bytes) if len(msg) > 2 else {}
+            if self.engine_info is None:
+                self.engine_info = {k: v for k, v in info.items() if k != "pid"}
+            log.info("worker %s ready (pid %s)", slot.wid.decode(), slot.runner.pid)
+        elif verb == b"failed":
+            err = json.loads(msg[2].bytes) if len(msg) > 2 else {}
+            self._worker_lost(slot, f"engine failed to load: {err.get('message', '?')}")
+        elif verb == b"done" and len(msg) >= 4:
+            job, slot.job = slot.job, None
+            if job is None or job.seq != msg[2].bytes or job.abandoned:
+                return  # late answer to a request that already timed out
+            self.active.pop(job.request_id, None)
+            reply = msg[3:]
+            self._send(job.client, reply)
+            self._log(job.request_id, job.kind, job.n_frames, job.k or _reply_k(reply[0].bytes), job.received,
+                      _reply_outcome(reply[0].bytes))
+
+    def _worker_lost(self, slot: Slot, why: str) -> None:
+        """A worker died or could not start: fail its job, respawn it (or give up at startup)."""
+        job, slot.job = slot.job, None
+        if job is not None and not job.abandoned:
+            self._fail(job, "internal", f"the worker handling this request stopped ({why}); "
+                                        "it is being restarted, retry the request")
+        log.error("worker %s (pid %s) lost: %s", slot.wid.decode(), slot.runner.pid, why)
+        slot.runner.kill()
+        if not slot.ready:
+            self._startup_failures += 1
+            if self.engine_info is None and self._startup_failures >= max(2, len(self.slots)):
+                self._fatal = f"no worker could start: {why}"
+                return
+        new = self._spawn(slot.index, slot.gen + 1) if not self.stopping else None
+        if new is not None:
+            self.slots[self.slots.index(slot)] = new
+
+    def _watch_workers(self, now: float) -> None:
+        for slot in list(self.slots):
+            if not slot.runner.alive() and (slot.job is not None or not self.stopping):
+                self._worker_lost(slot, f"exit code {slot.runner.exit_code()}")
+            elif slot.job is not None and slot.job.abandoned and now > slot.job.deadline + self.cfg.kill_grace_s:
+                log.warning("worker %s still busy %.0f s past a deadline; restarting it", slot.wid.decode(),
+                            now - slot.job.deadline)
+                slot.runner.kill()
+
+    def _expire(self, now: float) -> None:
+        if self.queue and any(j.deadline <= now for j in self.queue):
+            keep = deque()
+            for job in self.queue:
+                if job.deadline <= now:
+                    self._fail(job, "timeout", f"no worker became free within the {self.cfg.deadline_s:g} s deadline")
+                else:
+                    keep.append(job)
+            self.queue = keep
+        for slot in self.slots:
+            job = slot.job
+            if job is not None and not job.abandoned and job.deadline <= now:
+                self._fail(job, "timeout", f"the request did not finish within the {self.cfg.deadline_s:g} s deadline")
+
+    def _dispatch(self) -> None:
+        while self.queue:
+            slot = next((s for s in self.slots if s.ready and s.job is None and s.runner.alive()), None)
+            if slot is None:
+                return
+            job = self.queue.popleft()
+            slot.job = job
+            self.back.send_multipart([slot.wid, b"job", job.seq, *job.frames], copy=False)
+
+
+def _reply_header(raw: bytes) -> dict:
+    try:
+        head = json.loads(raw)
+        return head if isinstance(head, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _reply_outcome(raw: bytes) -> str:
+    head = _reply_header(raw)
+    if head.get("ok"):
+        return "ok"
+    return str((head.get("error") or {}).get("code", "internal"))
+
+
+def _reply_k(raw: bytes) -> int | None:
+    subs = _reply_header(raw).get("sub_actions")
+    return len(subs) if isinstance(subs, list) else None

@@ -1,0 +1,140 @@
+"""Shared helpers for the server tests: free ports, a server subprocess, a light engine.
+
+The light engine stands in for the real GroundingEngine where a test is about the
+service (framing, queueing, faults), not about grounding quality: it splits the clip
+uniformly, can be told to sleep (to hold a worker mid-request) and uses the real
+rule-based decomposition when that module exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from moground.client import Client
+from moground.errors import MoGroundError
+from moground.grounding.result import GroundingResult, Segment
+
+TESTS_DIR = Path(__file__).resolve().parent
+LIGHT_FACTORY = "server_helpers:light_engine"
+
+
+def _split_prompt(prompt: str) -> list[str]:
+    try:
+        from moground.decompose import decompose_phrases as decompose
+    except ImportError:
+        decompose = None
+    if decompose is not None:
+        return list(decompose(prompt))
+    parts = [p.strip() for p in prompt.replace(" then ", ",").split(",")]
+    return [p for p in parts if p]
+
+
+class LightEngine:
+    def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu", seed: int = 0) -> None:
+        self.encoder, self.device = encoder, device
+
+    def decompose(self, prompt: str) -> list[str]:
+        return _split_prompt(prompt)
+
+    def info(self) -> dict:
+        return {"encoder": "light", "device": self.device, "methods": ["uniform"]}
+
+    def ground(self, clip, prompt=None, actions=None, method="zomg", rig_override=None, options=None):
+        options = options or {}
+        if options.get("sleep_s"):
+            time.sleep(float(options["sleep_s"]))
+        subs = list(actions) if actions else self.decompose(prompt or "")
+        if not subs:
+            raise MoGroundError("nothing to ground")
+        T = clip.num_frames
+        edges = np.linspace(0, T, len(subs) + 1).round().astype(int)
+        segs = [
+            Segment(label=s, index=i, start_frame=float(clip.frame_start + edges[i]),
+                    end_frame=float(clip.frame_start + edges[i + 1]), start_s=edges[i] / clip.fps,
+                    end_s=edges[i + 1] / clip.fps, score=0.5)
+            for i, s in enumerate(subs)
+        ]
+        return GroundingResult(subs, segs, clip.fps, "uniform", "light", {"total": 0.1},
+                               [f"up_axis={clip.up_axis} bones={len(clip.joint_names)}"])
+
+
+def light_engine(**kwargs) -> LightEngine:
+    return LightEngine(**kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class ServerProcess:
+    """``python -m moground.server`` as a subprocess, logging to a file."""
+
+    def __init__(self, log_path: Path, *args: str, factory: str | None = LIGHT_FACTORY,
+                 address: str | None = None, wait_workers: int = 1, startup_s: float = 60.0) -> None:
+        self.address = address or f"tcp://127.0.0.1:{free_port()}"
+        self.log_path = log_path
+        cmd = [sys.executable, "-m", "moground.server", "--bind", self.address, *args]
+        if factory:
+            cmd += ["--engine-factory", factory]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(TESTS_DIR), env.get("PYTHONPATH", "")])
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        if wait_workers:
+            self.wait_ready(wait_workers, startup_s)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, workers: int = 1, within_s: float = 60.0, **client_kw) -> dict:
+        deadline = time.monotonic() + within_s
+        with Client(self.address, timeout_s=0.5, retries=0, **client_kw) as c:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"server exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+                try:
+                    health = c.health()
+                    if health["workers_ready"] >= workers:
+                        return health
+                except MoGroundError:
+                    pass
+                time.sleep(0.1)
+        raise AssertionError(f"server not ready within {within_s} s:\n{self.log()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+def walk_clip(frames: int = 60, bones: int = 4, fps: float = 30.0) -> tuple[np.ndarray, list[str], list[int]]:
+    """A small synthetic chain moving along +X (Z-up): enough for framing tests."""
+    t = np.arange(frames, dtype=np.float32)[:, None]
+    pos = np.zeros((frames, bones, 3), np.float32)
+    pos[:, :, 0] = t * 0.05
+    pos[:, :, 2] = np.arange(bones, dtype=np.float32)[None, :] * 0.3 + 1.0
+    return pos, [f"bone{i}" for i in range(bones)], [-1] + list(range(bones - 1))
