@@ -31,7 +31,11 @@ MOTION_VERBS: frozenset[str] = frozenset(
     straighten strafe stretch stride stroll strike strut stumble swat sway sweep swim
     swing swipe take talk tap throw tiptoe tilt toss touch trip trot try tug turn twirl
     twist type unfold uncross walk wander warm wash wave wiggle wipe wobble wrap write
-    yawn yell zigzag
+    yawn yell zigzag bring use wait watch check kiss wrestle tumble somersault backflip
+    vault hurdle tackle parry hurl fling fetch gather collect load unload stack offer
+    receive embrace tremble recoil spar shovel rake plant mix knit dress undress sniff
+    lick chew swallow spit cough sleep wake lounge recline slump glide skid nudge poke
+    lay hammer saw sew scan bump shoot tumble
     """.split()
 )
 
@@ -43,7 +47,7 @@ AMBIGUOUS_VERBS: frozenset[str] = frozenset({"back", "box", "head", "face", "han
 _DOUBLING: frozenset[str] = frozenset(
     """
     bob chop clap cut dig dip drag drop drum flap flip get grab hit hop hug jab jog
-    nod pat pet put rub run scrub set shrug sip sit skip slam slap slip spin stab step
+    nod pat pet put rub run scan scrub set shrug sip sit skip slam slap slip spin stab step
     stir stop strut swat swim tap trip trot tug wrap
     """.split()
 )
@@ -60,7 +64,7 @@ _IRREGULAR: dict[str, str] = {
     "bent": "bend", "shook": "shake", "shaken": "shake", "slid": "slide", "hid": "hide",
     "drew": "draw", "drawn": "draw", "ate": "eat", "drank": "drink", "wrote": "write",
     "gave": "give", "given": "give", "rode": "ride", "drove": "drive", "hung": "hang",
-    "crept": "creep", "swept": "sweep", "strode": "stride", "tried": "try",
+    "crept": "creep", "swept": "sweep", "brought": "bring", "laid": "lay", "strode": "stride", "tried": "try",
 }
 
 

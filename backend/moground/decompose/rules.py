@@ -52,6 +52,11 @@ _LEAD_TEMPORAL = re.compile(
     r"^(?:(?:right|just|shortly|immediately|soon)\s+)?"
     r"(before|after|once|when|as\s+soon\s+as|upon|while|whilst|as)\s+(.+?)\s*,\s*(.+)$"
 )
+# "when he reaches the wall he turns around": no comma, the second subject splits.
+_LEAD_TEMPORAL_NO_COMMA = re.compile(
+    r"^(before|after|once|when|as\s+soon\s+as|while|whilst|as)\s+(.+?)\s+"
+    r"((?:he|she|they|someone|the\s+(?:person|man|woman))\s+.+)$"
+)
 _INNER_TEMPORAL = re.compile(r"\s*,?\s+(?:(?:right|just|shortly|immediately|soon)\s+)?(before|after)\s+")
 _COORDINATION = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+)")
 
@@ -77,6 +82,11 @@ _ELLIPSIS_LEAD = frozenset(
     "with to on using towards toward into onto back backward backwards forward forwards"
     " left right up down around again".split()
 )
+_OBJECT_VERBS = frozenset(
+    "raise lower lift open close bend straighten fold unfold cross uncross swing shake"
+    " rotate twist flex stretch push pull move tilt pick spread clench".split()
+)
+_DETERMINERS = frozenset("the a an his her their its both my your it them him".split())
 _WORD = re.compile(r"[a-z0-9_'-]+")
 
 
@@ -117,6 +127,8 @@ def normalize_phrase(text: str) -> str:
         core = word.rstrip(",")
         if is_verb(core) or (i == 0 and base_form(core) != core):
             words[i] = base_form(core) + word[len(core):]
+            if i + 2 < len(words) and words[i + 1] == "and" and is_verb(words[i + 2]):
+                words[i + 2] = base_form(words[i + 2])  # "raise and lower his arms"
             break
         if not (is_adverb(core) or core == "and"):
             break
@@ -137,7 +149,8 @@ def _clean(prompt: object) -> str:
     text = re.sub(r"[\"\u201c\u201d`]", " ", text)
     text = re.sub(r"\s+[&+]\s+", " and ", text)
     for name in _PROTECTED:
-        text = re.sub(r"\b" + name.replace(" ", r"[\s-]+") + r"\b", name.replace(" ", "_"), text)
+        pattern = r"\b" + name.replace(" ", r"[\s-]+") + r"\b"
+        text = re.sub(pattern, lambda m: re.sub(r"\s+", "_", m.group(0)), text)
     return text
 
 
@@ -158,7 +171,7 @@ def _split_clause(chunk: str) -> list[str]:
     """Raw phrases of one chunk, in the order they happen."""
     chunk = chunk.strip(" ,")
     stripped, _ = _strip_lead(chunk)
-    match = _LEAD_TEMPORAL.match(stripped)
+    match = _LEAD_TEMPORAL.match(stripped) or _LEAD_TEMPORAL_NO_COMMA.match(stripped)
     if match:
         word, first, second = match.group(1), match.group(2), match.group(3)
         if _has_action(first) and _lead_action(second):
@@ -174,7 +187,8 @@ def _split_clause(chunk: str) -> list[str]:
 
 def _coordinate(chunk: str) -> list[str]:
     """Split on commas and "and" only where a new action starts ("walks and turns"),
-    not inside noun or adverb pairs ("up and down", "slowly and carefully")."""
+    not inside noun or adverb pairs ("up and down", "slowly and carefully"). A chunk
+    that says its actions are simultaneous stays one phrase."""
     parts = _COORDINATION.split(chunk)
     out: list[str] = []
     current = parts[0]
@@ -184,15 +198,16 @@ def _coordinate(chunk: str) -> list[str]:
             current = piece
         else:
             joiner = (", and " if "and" in sep else ", ") if "," in sep else " and "
-            if _SIMULTANEOUS_TAIL.search(piece) and _lead_action(piece):
-                piece = normalize_phrase(piece)  # "walks and waves at the same time"
             current = f"{current}{joiner}{piece}"
     out.append(current)
+    if len(out) > 1 and _SIMULTANEOUS_TAIL.search(out[-1]):
+        actions = [normalize_phrase(p) for p in out]
+        return [", ".join(actions[:-1]) + " and " + actions[-1]]
     return out
 
 
 def _starts_new_action(current: str, piece: str) -> bool:
-    if _SIMULTANEOUS_TAIL.search(piece) or not _has_action(current):
+    if not _has_action(current) or _shares_object(current, piece):
         return False
     lead = _lead_action(piece)
     if lead is None:
@@ -204,6 +219,16 @@ def _starts_new_action(current: str, piece: str) -> bool:
         current_lead = _lead_action(current)
         return current_lead is not None and is_gerund(current_lead[0])
     return True
+
+
+def _shares_object(current: str, piece: str) -> bool:
+    """"raises and lowers his arms": a bare verb before "and" takes the object of the
+    next verb, so the two stay one phrase instead of leaving "raise" alone."""
+    words = _WORD.findall(_strip_lead(current)[0])
+    if len(words) != 1 or base_form(words[0]) not in _OBJECT_VERBS:
+        return False
+    following = _WORD.findall(_strip_lead(piece)[0])
+    return len(following) > 1 and is_verb(following[0]) and following[1] in _DETERMINERS
 
 
 def _reorder_inner(piece: str) -> list[str]:
