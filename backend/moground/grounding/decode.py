@@ -1,0 +1,126 @@
+"""Ordered dynamic-programming decoders shared by every grounding method.
+
+``ordered_segments`` cuts T frames into K contiguous segments in prompt order, each at
+least ``min_len`` long, with optional gaps (frames that belong to no sub-action),
+maximising the summed per-frame scores. It is a left-to-right Viterbi pass over
+``K * min_len + K + 1`` states, so it is linear in T.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NEG = -1e18
+
+
+def ordered_segments(
+    seg_scores: np.ndarray,
+    gap_scores: np.ndarray | None = None,
+    min_len: int = 1,
+    allow_gaps: bool = True,
+) -> list[tuple[int, int]]:
+    """Best ordered segmentation.
+
+    seg_scores: [K, T] score of frame t belonging to sub-action k (log-probabilities
+        or any additive score).
+    gap_scores: [T] score of frame t belonging to no sub-action (default 0).
+    Returns K half-open ``(start, end)`` frame intervals in order.
+    """
+    k_count, t_count = seg_scores.shape
+    min_len = max(1, int(min_len))
+    if k_count == 0:
+        return []
+    if t_count < k_count * min_len:
+        min_len = max(1, t_count // k_count)
+    if t_count < k_count:
+        raise ValueError(f"{t_count} frames cannot hold {k_count} segments")
+    gap = np.zeros(t_count) if gap_scores is None else np.asarray(gap_scores, dtype=np.float64)
+    seg = np.asarray(seg_scores, dtype=np.float64)
+
+    # State layout: gap_0, [seg_k chain 0..min_len-1 (last one self-loops), gap_k+1] for k
+    per = min_len + 1
+    n_states = 1 + k_count * per
+    gap_idx = np.array([0] + [1 + k * per + min_len for k in range(k_count)])
+    chain_first = np.array([1 + k * per for k in range(k_count)])
+
+    emit = np.empty((t_count, n_states))
+    for k in range(k_count):
+        emit[:, chain_first[k] : chain_first[k] + min_len] = seg[k][:, None]
+    emit[:, gap_idx] = gap[:, None] if allow_gaps else NEG
+
+    score = np.full(n_states, NEG)
+    score[0] = emit[0, 0]
+    score[chain_first[0]] = emit[0, chain_first[0]]
+    back = np.zeros((t_count, n_states), dtype=np.int32)
+    states = np.arange(n_states)
+    for t in range(1, t_count):
+        # candidate predecessors: stay (self-loop states) or advance by one
+        stay = np.full(n_states, NEG)
+        self_loop = np.concatenate([gap_idx, chain_first + min_len - 1])
+        stay[self_loop] = score[self_loop]
+        adv = np.full(n_states, NEG)
+        adv[1:] = score[:-1]
+        # entering seg k may also come straight from the end of seg k-1, skipping the gap
+        skip = np.full(n_states, NEG)
+        skip[chain_first[1:]] = score[chain_first[:-1] + min_len - 1]
+        best = np.maximum(np.maximum(stay, adv), skip)
+        back[t] = np.where(best == stay, states, np.where(best == adv, states - 1, chain_first[np.maximum(np.searchsorted(chain_first, states) - 1, 0)] + min_len - 1))
+        score = best + emit[t]
+    # end in the last gap or the last segment's self-loop state
+    finals = [gap_idx[-1], chain_first[-1] + min_len - 1]
+    state = max(finals, key=lambda s: score[s])
+    path = np.empty(t_count, dtype=np.int64)
+    for t in range(t_count - 1, -1, -1):
+        path[t] = state
+        state = back[t, state]
+    out = []
+    for k in range(k_count):
+        frames = np.nonzero((path >= chain_first[k]) & (path < chain_first[k] + min_len))[0]
+        out.append((int(frames[0]), int(frames[-1]) + 1))
+    return out
+
+
+def boundaries_to_segments(bounds: list[int], t_count: int) -> list[tuple[int, int]]:
+    """K-1 sorted cut points → K contiguous half-open intervals covering [0, T)."""
+    edges = [0, *bounds, t_count]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def best_boundaries(
+    cut_gain: np.ndarray, k_count: int, min_len: int, length_penalty: float = 1.0
+) -> list[int]:
+    """K-1 cut points maximising Σ cut_gain[b] − penalty·Σ((len − T/K)/(T/K))².
+
+    The duration prior keeps segments near equal length unless the gain at a cut
+    outweighs it; exact DP over cut positions, O(K·T²) on a short grid.
+    """
+    t_count = len(cut_gain)
+    if k_count <= 1:
+        return []
+    min_len = max(1, min(min_len, t_count // k_count))
+    mean_len = t_count / k_count
+    lengths = np.arange(t_count + 1)
+    dur_cost = length_penalty * ((lengths - mean_len) / mean_len) ** 2
+    # best[j][b]: best score with j cuts, last cut at b
+    best = np.full((k_count, t_count + 1), NEG)
+    arg = np.zeros((k_count, t_count + 1), dtype=np.int64)
+    best[0, 0] = 0.0
+    pos = np.arange(t_count + 1)
+    for j in range(1, k_count):
+        prev = best[j - 1]
+        # candidate previous cut a for cut b: b - a >= min_len
+        seg_len = pos[:, None] - pos[None, :]  # [b, a]
+        cand = prev[None, :] - dur_cost[np.clip(seg_len, 0, t_count)]
+        cand[seg_len < min_len] = NEG
+        arg[j] = cand.argmax(axis=1)
+        gain = np.concatenate([cut_gain, [0.0]])
+        best[j] = cand.max(axis=1) + gain
+    last_len = t_count - pos
+    final = best[k_count - 1] - dur_cost[np.clip(last_len, 0, t_count)]
+    final[last_len < min_len] = NEG
+    b = int(final.argmax())
+    cuts = [b]
+    for j in range(k_count - 1, 1, -1):
+        b = int(arg[j, b])
+        cuts.append(b)
+    return sorted(cuts)

@@ -1,0 +1,75 @@
+"""One entry point per grounding method, so the engine and the benchmark run the very
+same code: ``zomg`` (the product), ``changepoint``, ``window`` and ``uniform``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from ..encoders.base import MotionTextEncoder
+from .changepoint import changepoint_segments, uniform_segments
+from .window import window_scores, window_segments
+from .zomg import ZomgConfig, decode_masks, optimise_masks, segment_scores
+
+METHODS: tuple[str, ...] = ("zomg", "changepoint", "window", "uniform")
+
+
+@dataclass
+class MethodOutput:
+    segments: list[tuple[int, int]]  # half-open, in encoder frames
+    scores: list[float]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+
+
+def run_method(
+    method: str,
+    encoder: MotionTextEncoder,
+    motion: torch.Tensor,
+    text: torch.Tensor,
+    min_len: int,
+    feats: torch.Tensor | None = None,
+    zomg: ZomgConfig | None = None,
+) -> MethodOutput:
+    """Ground K phrases (``text`` [K, D]) in ``motion`` [T, 22, 3] at ``encoder.fps``.
+
+    ``feats`` may be passed when the caller already ran ``frame_features``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    timings: dict[str, float] = {}
+    k, t_count = text.shape[0], motion.shape[0]
+    if method == "uniform":
+        segs = uniform_segments(t_count, k)
+        return MethodOutput(segs, [1.0 / k] * k, timings)
+    if method == "window":
+        t0 = time.perf_counter()
+        scores = window_scores(encoder, motion, text, encoder.fps)
+        segs = window_segments(scores, min_len)
+        timings["window_ms"] = (time.perf_counter() - t0) * 1e3
+        feats = feats if feats is not None else _features(encoder, motion, timings)
+        return MethodOutput(segs, segment_scores(encoder, feats, text, segs, None), timings)
+    if feats is None:
+        feats = _features(encoder, motion, timings)
+    t0 = time.perf_counter()
+    init = changepoint_segments(feats, k, encoder.fps, min_len)
+    timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
+    if method == "changepoint":
+        return MethodOutput(init, segment_scores(encoder, feats, text, init, None), timings)
+    t0 = time.perf_counter()
+    with torch.enable_grad():
+        masks, info = optimise_masks(encoder, feats, text, init, min_len, zomg)
+    segs = decode_masks(masks, min_len)
+    timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
+    scores = segment_scores(encoder, feats, text, segs, masks)
+    return MethodOutput(segs, scores, timings, info)
+
+
+def _features(encoder: MotionTextEncoder, motion: torch.Tensor, timings: dict[str, float]) -> torch.Tensor:
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        feats = encoder.frame_features(motion)
+    timings["encoder_ms"] = (time.perf_counter() - t0) * 1e3
+    return feats

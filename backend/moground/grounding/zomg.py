@@ -1,0 +1,186 @@
+"""ZOMG: zero-shot grounding by test-time optimisation of soft temporal masks.
+
+For one clip and K ordered phrases we learn mask logits ``[K+1, T/stride]`` (the
+last row is background: frames that belong to no sub-action). A softmax over rows
+turns them into a partition of every frame. The frozen encoder pools the frames
+under each mask, and the objective asks that
+
+* each masked embedding matches its own phrase better than the prompt's other
+  phrases (contrastive over the prompt, both directions, temperature tau),
+* each masked embedding matches its phrase better than the rest of the clip does
+  (this is what makes K=1 queries work),
+* masks are smooth (total variation), exclusive (little overlap between sub-action
+  rows), in prompt order (mask centres ordered), and cover enough frames
+  (minimum duration, bounded background).
+
+Masks start from the text-free change-point split, not from zero. Only the mask
+logits are optimised; the encoder's parameters are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..encoders.base import MotionTextEncoder
+from .decode import ordered_segments
+
+
+@dataclass
+class ZomgConfig:
+    steps: int = 120
+    lr: float = 0.15
+    tau: float = 0.07
+    tau_background: float = 0.1
+    stride: int = 2
+    init_logit: float = 3.0
+    w_contrast: float = 1.0
+    w_background: float = 1.0
+    w_tv: float = 0.05
+    w_exclusive: float = 0.5
+    w_order: float = 5.0
+    w_coverage: float = 5.0
+    max_background: float = 0.5  # share of frames; no cap for single queries (K=1)
+    patience: int = 15
+    tol: float = 1e-4
+    seed: int = 0
+
+
+def _upsample(cells: torch.Tensor, stride: int, t_count: int) -> torch.Tensor:
+    return cells.repeat_interleave(stride, dim=-1)[..., :t_count]
+
+
+def zomg_objective(
+    encoder: MotionTextEncoder,
+    feats: torch.Tensor,
+    text: torch.Tensor,
+    masks: torch.Tensor,
+    cfg: ZomgConfig,
+    min_frac: float,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Loss for soft masks ``[K+1, T]`` (rows sum to 1 per frame)."""
+    k = text.shape[0]
+    seg = masks[:k]
+    pooled = encoder.pool(feats, seg)  # [K, D]
+    rest = encoder.pool(feats, (1.0 - seg).clamp_min(1e-4))  # [K, D]
+    sim = pooled @ text.T / cfg.tau  # [K, K]
+    own = sim.diagonal()
+    target = torch.arange(k, device=sim.device)
+    if k > 1:
+        l_con = 0.5 * (F.cross_entropy(sim, target) + F.cross_entropy(sim.T, target))
+    else:
+        l_con = sim.new_zeros(())
+    # linear, not saturating: frames that look like phrase k keep being pulled into
+    # row k even after the segment already matches better than the rest
+    rest_sim = (rest * text).sum(-1) / cfg.tau
+    l_bg = (rest_sim - own).mean() * cfg.tau / cfg.tau_background
+    l_tv = (seg[:, 1:] - seg[:, :-1]).abs().sum(-1).mean() / 2.0
+    if k > 1:
+        gram = seg @ seg.T / seg.shape[1]
+        l_excl = (gram.sum() - gram.diagonal().sum()) / (k * (k - 1))
+    else:
+        l_excl = sim.new_zeros(())
+    t_axis = torch.linspace(0.0, 1.0, seg.shape[1], device=seg.device)
+    mass = seg.sum(-1).clamp_min(1e-6)
+    centre = (seg * t_axis).sum(-1) / mass
+    l_order = F.relu(centre[:-1] - centre[1:] + 0.5 / k).pow(2).sum() if k > 1 else sim.new_zeros(())
+    frac = seg.mean(-1)
+    l_cov = F.relu(min_frac - frac).pow(2).sum()
+    if k > 1:
+        l_cov = l_cov + F.relu(masks[k].mean() - cfg.max_background).pow(2)
+    loss = (
+        cfg.w_contrast * l_con
+        + cfg.w_background * l_bg
+        + cfg.w_tv * l_tv
+        + cfg.w_exclusive * l_excl
+        + cfg.w_order * l_order
+        + cfg.w_coverage * l_cov
+    )
+    parts = {"contrast": l_con, "background": l_bg, "tv": l_tv, "exclusive": l_excl, "order": l_order, "coverage": l_cov}
+    return loss, {n: float(v.detach()) for n, v in parts.items()}
+
+
+def optimise_masks(
+    encoder: MotionTextEncoder,
+    feats: torch.Tensor,
+    text: torch.Tensor,
+    init_segments: list[tuple[int, int]],
+    min_len: int,
+    cfg: ZomgConfig | None = None,
+) -> tuple[torch.Tensor, dict]:
+    """Test-time training of the mask logits; returns soft masks ``[K+1, T]``."""
+    cfg = cfg or ZomgConfig()
+    torch.manual_seed(cfg.seed)
+    k, t_count = text.shape[0], feats.shape[0]
+    stride = max(1, min(cfg.stride, t_count // max(1, 4 * k)))
+    cells = -(-t_count // stride)
+    logits = torch.zeros(k + 1, cells, device=feats.device)
+    if k > 1:  # a single query starts undecided: the change-point split says nothing
+        for i, (s, e) in enumerate(init_segments):
+            logits[i, s // stride : max(s // stride + 1, -(-e // stride))] = cfg.init_logit
+    logits.requires_grad_(True)
+    opt = torch.optim.Adam([logits], lr=cfg.lr)
+    feats = feats.detach()
+    text = text.detach()
+    min_frac = 0.6 * min_len / t_count
+    best, stale, history = float("inf"), 0, []
+    steps = 0
+    for steps in range(1, cfg.steps + 1):
+        masks = _upsample(torch.softmax(logits, dim=0), stride, t_count)
+        loss, parts = zomg_objective(encoder, feats, text, masks, cfg, min_frac)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        value = float(loss)
+        history.append(value)
+        if not history[:-1] or value < best - cfg.tol * max(1.0, abs(best)):
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= cfg.patience:
+                break
+    with torch.no_grad():
+        masks = _upsample(torch.softmax(logits, dim=0), stride, t_count)
+    return masks, {"steps": steps, "final_loss": history[-1] if history else None, "parts": parts}
+
+
+def decode_masks(masks: torch.Tensor, min_len: int) -> list[tuple[int, int]]:
+    """Ordered DP over log mask probabilities (background row = gaps)."""
+    logm = torch.log(masks.clamp_min(1e-6)).cpu().numpy().astype(np.float64)
+    return ordered_segments(logm[:-1], logm[-1], min_len=min_len)
+
+
+def segment_scores(
+    encoder: MotionTextEncoder,
+    feats: torch.Tensor,
+    text: torch.Tensor,
+    segments: list[tuple[int, int]],
+    masks: torch.Tensor | None,
+    tau: float = 0.07,
+) -> list[float]:
+    """Score in [0, 1] per segment.
+
+    The probability that the segment's pooled motion matches its own phrase rather
+    than the prompt's other phrases or the rest of the clip (softmax at ``tau``),
+    times the mean soft-mask membership of its frames when masks are given.
+    """
+    k, t_count = text.shape[0], feats.shape[0]
+    hard = torch.zeros(k, t_count, device=feats.device)
+    for i, (s, e) in enumerate(segments):
+        hard[i, s:e] = 1.0
+    with torch.no_grad():
+        pooled = encoder.pool(feats, hard)
+        rest = encoder.pool(feats, 1.0 - hard)
+        sims = pooled @ text.T  # [K, K]
+        rest_own = (rest * text).sum(-1)
+        scores = []
+        for i, (s, e) in enumerate(segments):
+            logits = torch.cat([sims[i], rest_own[i : i + 1]]) / tau
+            p = float(torch.softmax(logits, 0)[i])
+            if masks is not None and e > s:
+                p *= float(masks[i, s:e].mean())
+            scores.append(min(1.0, max(0.0, p)))
+    return scores

@@ -1,0 +1,1 @@
+"""Samples the project makes itself (no third-party mocap is shipped)."""
