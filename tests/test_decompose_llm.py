@@ -1,0 +1,261 @@
+"""LLM decomposition against a real HTTP server on 127.0.0.1 that speaks the
+OpenAI chat-completions and Ollama chat wire formats; the model's answers are
+scripted per test (the only thing that cannot run here is a real model)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+import pytest
+
+from moground.cli import main
+from moground.decompose import LLMConfig, decompose
+from moground.decompose.llm import SYSTEM_PROMPT, LLMFailure, validate_answer
+from moground.errors import BadPrompt, BadRequest
+
+PROMPT = "a person walks forward, then picks up the box and turns left"
+RULES = ["walk forward", "pick up the box", "turn left"]
+
+
+class FakeModelServer(ThreadingHTTPServer):
+    """Answers each request with the next scripted (status, content, delay_s)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.script: list[tuple[int, str, float]] = []
+        self.requests: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeModelServer
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        status, content, delay = self.server.script.pop(0) if self.server.script else (500, "", 0.0)
+        time.sleep(delay)
+        if self.path == "/v1/chat/completions":
+            payload = {
+                "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body.get("model", ""),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            }
+        elif self.path == "/api/chat":
+            payload = {
+                "model": body.get("model", ""), "created_at": "2024-01-01T00:00:00Z",
+                "message": {"role": "assistant", "content": content}, "done": True, "done_reason": "stop",
+            }
+        else:
+            status, payload = 404, {"error": "not found"}
+        if status != 200:
+            payload = {"error": {"message": "scripted failure"}}
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout test)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeModelServer]:
+    srv = FakeModelServer()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def answer(*phrases: str) -> str:
+    return json.dumps({"sub_actions": list(phrases)})
+
+
+def config(server: FakeModelServer, **kw: object) -> LLMConfig:
+    kw.setdefault("model", "test-model")
+    kw.setdefault("timeout_s", 5.0)
+    kw.setdefault("backoff_s", 0.01)
+    return LLMConfig(url=server.url, **kw)  # type: ignore[arg-type]
+
+
+def test_openai_good_answer(server: FakeModelServer) -> None:
+    server.script = [(200, answer("walks forward", "picking up the box", "turn left"), 0.0)]
+    result = decompose(PROMPT, config(server, api_key="sk-test"))
+    assert result.source == "llm" and result.warnings == []
+    assert result.phrases == ["walk forward", "pick up the box", "turn left"]
+    (req,) = server.requests
+    assert req["path"] == "/v1/chat/completions"
+    assert req["headers"]["Authorization"] == "Bearer sk-test"
+    assert req["body"]["model"] == "test-model"
+    assert req["body"]["messages"] == [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": PROMPT},
+    ]
+
+
+def test_ollama_good_answer_auto_detected(server: FakeModelServer) -> None:
+    server.script = [(200, answer("wave with the left hand", "jump twice"), 0.0)]
+    cfg = LLMConfig(url=server.url + "/api/chat", model="llama3")
+    result = decompose("jump twice after waving with the left hand", cfg)
+    assert (result.source, result.phrases) == ("llm", ["wave with the left hand", "jump twice"])
+    (req,) = server.requests
+    assert req["path"] == "/api/chat"
+    assert req["body"]["stream"] is False and req["body"]["format"] == "json"
+    assert req["body"]["model"] == "llama3"
+    assert "Authorization" not in req["headers"]
+
+
+def test_explicit_ollama_api_on_base_url(server: FakeModelServer) -> None:
+    server.script = [(200, answer("walk"), 0.0)]
+    assert decompose("walk", config(server, api="ollama")).source == "llm"
+    assert server.requests[0]["path"] == "/api/chat"
+
+
+def test_fenced_json_is_accepted(server: FakeModelServer) -> None:
+    server.script = [(200, "```json\n" + answer("walk forward", "turn left") + "\n```", 0.0)]
+    result = decompose("walk forward and turn left", config(server))
+    assert (result.source, result.phrases) == ("llm", ["walk forward", "turn left"])
+
+
+def test_invented_action_falls_back_to_rules(server: FakeModelServer) -> None:
+    server.script = [(200, answer("walk forward", "do a backflip", "turn left"), 0.0)]
+    result = decompose(PROMPT, config(server))
+    assert (result.source, result.phrases) == ("rules", RULES)
+    assert len(result.warnings) == 1 and "backflip" in result.warnings[0]
+    assert len(server.requests) == 1  # a bad answer is not retried
+
+
+def test_malformed_json_falls_back(server: FakeModelServer) -> None:
+    server.script = [(200, '{"sub_actions": ["walk forward", ', 0.0)]
+    result = decompose(PROMPT, config(server))
+    assert result.source == "rules" and result.phrases == RULES
+    assert "not JSON" in result.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [json.dumps(["walk"]), json.dumps({"sub_actions": []}), json.dumps({"sub_actions": ["walk", ""]}),
+     json.dumps({"sub_actions": ["walk", 3]}), json.dumps({"steps": ["walk"]})],
+)
+def test_wrong_shapes_are_rejected(content: str) -> None:
+    with pytest.raises(LLMFailure):
+        validate_answer(content, "walk and turn")
+
+
+def test_http_500_then_success_retries(server: FakeModelServer) -> None:
+    server.script = [(500, "", 0.0), (200, answer("walk forward", "turn left"), 0.0)]
+    result = decompose("walk forward and turn left", config(server, retries=2))
+    assert result.source == "llm"
+    assert len(server.requests) == 2
+
+
+def test_http_500_forever_gives_up_after_retries(server: FakeModelServer) -> None:
+    server.script = [(503, "", 0.0)] * 5
+    result = decompose("walk forward and turn left", config(server, retries=2))
+    assert result.source == "rules" and "HTTP 503" in result.warnings[0] and "3 attempts" in result.warnings[0]
+    assert len(server.requests) == 3
+
+
+def test_client_error_is_not_retried(server: FakeModelServer) -> None:
+    server.script = [(401, "", 0.0), (200, answer("walk"), 0.0)]
+    result = decompose("walk", config(server, retries=2))
+    assert result.source == "rules" and "HTTP 401" in result.warnings[0]
+    assert len(server.requests) == 1
+
+
+def test_slow_server_times_out_and_falls_back(server: FakeModelServer) -> None:
+    server.script = [(200, answer("walk"), 1.5)]
+    start = time.monotonic()
+    result = decompose("walk, then jump", config(server, timeout_s=0.2, retries=2))
+    elapsed = time.monotonic() - start
+    assert (result.source, result.phrases) == ("rules", ["walk", "jump"])
+    assert "within 0.2 s" in result.warnings[0]
+    assert elapsed < 1.0 and len(server.requests) == 1
+
+
+def test_unreachable_server_falls_back() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = decompose("walk", LLMConfig(url=f"http://127.0.0.1:{port}", retries=1, backoff_s=0.01))
+    assert result.source == "rules" and "cannot reach" in result.warnings[0]
+
+
+def test_bad_prompt_is_not_sent(server: FakeModelServer) -> None:
+    with pytest.raises(BadPrompt):
+        decompose("   ", config(server))
+    assert server.requests == []
+
+
+def test_inflections_are_grounded_but_new_words_are_not() -> None:
+    assert validate_answer(answer("walking", "waved", "ran twice"), "he walks, waves and runs two times") == [
+        "walk", "wave", "run twice"]
+    with pytest.raises(LLMFailure, match="sprint"):
+        validate_answer(answer("sprint"), "he runs")
+
+
+def test_config_from_env_and_overrides() -> None:
+    env = {"MOGROUND_LLM_URL": "http://localhost:11434", "MOGROUND_LLM_MODEL": "llama3",
+           "MOGROUND_LLM_API_KEY": "k", "MOGROUND_LLM_TIMEOUT": "7"}
+    cfg = LLMConfig.from_env(env)
+    assert cfg is not None
+    assert (cfg.model, cfg.api_key, cfg.timeout_s, cfg.resolved_api) == ("llama3", "k", 7.0, "ollama")
+    assert cfg.endpoint == "http://localhost:11434/api/chat"
+    over = LLMConfig.from_env(env, url="http://h:8000/v1", api=None, model="m")
+    assert over is not None and (over.model, over.resolved_api, over.endpoint) == (
+        "m", "openai", "http://h:8000/v1/chat/completions")
+    assert LLMConfig.from_env({}) is None
+    with pytest.raises(BadRequest):
+        LLMConfig.from_env({"MOGROUND_LLM_URL": "http://h", "MOGROUND_LLM_API": "gemini"})
+    with pytest.raises(BadRequest):
+        LLMConfig.from_env({"MOGROUND_LLM_URL": "http://h", "MOGROUND_LLM_TIMEOUT": "soon"})
+
+
+def test_cli_json_with_llm(server: FakeModelServer, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOGROUND_LLM_URL", raising=False)
+    server.script = [(200, answer("walk forward", "pick up the box", "turn left"), 0.0)]
+    rc = main(["decompose", "--prompt", PROMPT, "--json", "--llm-url", server.url,
+               "--llm-model", "m", "--llm-api-key", "secret", "--llm-timeout", "5"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"sub_actions": RULES, "source": "llm", "warnings": []}
+    assert server.requests[0]["headers"]["Authorization"] == "Bearer secret"
+
+
+def test_cli_table_and_fallback_warning(server: FakeModelServer, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOGROUND_LLM_URL", server.url)
+    monkeypatch.setenv("MOGROUND_LLM_API", "openai")
+    server.script = [(200, "no json here", 0.0)]
+    assert main(["decompose", "--prompt", PROMPT]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["1. walk forward", "2. pick up the box", "3. turn left"]
+    assert "warning: LLM decomposition failed" in captured.err
+    assert main(["decompose", "--prompt", PROMPT, "--no-llm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["source"] == "rules"
+    assert len(server.requests) == 1
+
+
+def test_cli_empty_prompt_is_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decompose", "--prompt", " ", "--no-llm"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("moground: error [bad_prompt]") and "Traceback" not in err
