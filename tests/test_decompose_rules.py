@@ -110,6 +110,7 @@ def test_decompose_uses_rules_without_llm() -> None:
     assert (result.phrases, result.source, result.warnings) == (["walk", "jump"], "rules", [])
     assert result.to_dict() == {"sub_actions": ["walk", "jump"], "source": "rules", "warnings": []}
     assert decompose_phrases("walk, then jump") == ["walk", "jump"]
+    assert list(result) == ["walk", "jump"] and len(result) == 2 and result[1] == "jump"
 
 
 @pytest.mark.parametrize("prompt", ["", "   \n\t ", "a person", "he", "the man. someone.", "and then", "1. 2. 3.", "?!"])

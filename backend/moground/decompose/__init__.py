@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterator, Literal
 
 from .llm import LLMConfig, LLMFailure, llm_split
 from .rules import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, normalize_phrase, split_actions
@@ -35,6 +35,17 @@ class Decomposition:
     phrases: list[str]
     source: Literal["rules", "llm"]
     warnings: list[str] = field(default_factory=list)
+
+    # It also reads as the sequence of its phrases, so code written against the
+    # earlier "decompose(...) -> list[str]" contract keeps working.
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.phrases)
+
+    def __len__(self) -> int:
+        return len(self.phrases)
+
+    def __getitem__(self, index: int) -> str:
+        return self.phrases[index]
 
     def to_dict(self) -> dict:
         return {"sub_actions": list(self.phrases), "source": self.source, "warnings": list(self.warnings)}
