@@ -1,0 +1,56 @@
+"""DistilBERT token embeddings, TMR's text input, from a local folder only.
+
+TMR feeds the last hidden states of ``distilbert-base-uncased`` (768-dim, one per
+WordPiece token including [CLS] and [SEP]) with their attention mask to its text
+encoder. The folder is the user's copy (a TMR checkout keeps it in
+``deps/distilbert-base-uncased``); nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ...errors import EncoderError
+
+
+class DistilBertTokens(torch.nn.Module):
+    """Frozen DistilBERT: phrases → (hidden [N, L, H], mask [N, L] bool)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        super().__init__()
+        folder = Path(folder)
+        if not (folder / "config.json").is_file():
+            raise EncoderError(
+                f"DistilBERT not found in {folder} (no config.json): point --distilbert to a local "
+                "distilbert-base-uncased folder (config.json, weights, vocab.txt); nothing is downloaded"
+            )
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            self.model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise EncoderError(f"cannot load DistilBERT from {folder}: {exc}") from exc
+        self.folder = folder
+        self.hidden_size = int(self.model.config.hidden_size)
+        self.model.eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> "DistilBertTokens":
+        # Always frozen and deterministic, whatever the parent module's mode.
+        return super().train(False)
+
+    @torch.no_grad()
+    def forward(self, phrases: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        device = next(self.model.parameters()).device
+        enc = self.tokenizer(list(phrases), return_tensors="pt", padding=True)
+        out = self.model(input_ids=enc["input_ids"].to(device), attention_mask=enc["attention_mask"].to(device))
+        return out.last_hidden_state, enc["attention_mask"].to(device).bool()
