@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import torch
 
 from ..encoders.base import MotionTextEncoder
+from .result import METHODS
 from .changepoint import changepoint_segments, uniform_segments
 from .window import window_scores, window_segments
 from .zomg import ZomgConfig, decode_masks, optimise_masks, segment_scores
 
-METHODS: tuple[str, ...] = ("zomg", "changepoint", "window", "uniform")
 
 
 @dataclass

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# Every grounding method a CLI flag or a wire request may name (see grounding.methods).
+METHODS: tuple[str, ...] = ("zomg", "changepoint", "window", "uniform")
+
 
 @dataclass
 class Segment:

@@ -134,7 +134,7 @@ def optimise_masks(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        value = float(loss)
+        value = float(loss.detach())
         history.append(value)
         if not history[:-1] or value < best - cfg.tol * max(1.0, abs(best)):
             best, stale = value, 0

@@ -1,0 +1,93 @@
+"""``moground ground``: ground a prompt in one mocap file and print the segments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import BadRequest, UnreadableFile
+from ..grounding.result import METHODS, GroundingResult
+from ._common import add_encoder_args, encoder_options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ground", help="ground a prompt in a mocap file (BVH, ASF/AMC, npz)")
+    p.add_argument("--motion", required=True, help="BVH, AMC (with --asf) or MoGround .npz file")
+    p.add_argument("--asf", help="ASF skeleton for an AMC motion file")
+    p.add_argument("--units", choices=["m", "cm", "mm", "in", "ft"], help="length unit of the file (guessed if omitted)")
+    p.add_argument("--rig-map", help="JSON file mapping canonical joint names to the file's joint names")
+    p.add_argument("--prompt", help="what happens, in order: 'walk in, pick up the box, sit down'")
+    p.add_argument("--actions", nargs="+", metavar="PHRASE", help="ordered sub-actions; skips decomposition")
+    p.add_argument("--method", choices=METHODS, default="zomg")
+    p.add_argument("--min-segment-s", type=float, default=None, help="shortest allowed segment (s)")
+    p.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_encoder_args(p)
+    _add_llm_args(p)
+    p.set_defaults(func=run)
+
+
+def _add_llm_args(p: argparse.ArgumentParser) -> None:
+    from ..decompose.cli_args import add_llm_args
+
+    add_llm_args(p)
+
+
+def load_rig_map(path: str | None) -> dict | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(f"cannot read rig map {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest(f"rig map {path} must be a JSON object {{canonical_joint: bone_name}}")
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..decompose.cli_args import llm_config_from_args
+    from ..engine import GroundingEngine
+    from ..io import load_motion
+
+    if not args.prompt and not args.actions:
+        raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
+    clip = load_motion(args.motion, asf=args.asf, units=args.units)
+    engine = GroundingEngine(
+        encoder=args.encoder,
+        encoder_path=args.encoder_path,
+        device=args.device,
+        seed=args.seed,
+        llm=llm_config_from_args(args),
+        **encoder_options(args),
+    )
+    options = {k: v for k, v in (("min_segment_s", args.min_segment_s), ("steps", args.steps)) if v is not None}
+    result = engine.ground(
+        clip, prompt=args.prompt, actions=args.actions, method=args.method,
+        rig_override=load_rig_map(args.rig_map), options=options,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(format_table(result, args.motion))
+    for w in result.warnings:
+        print(f"moground: warning: {w}", file=sys.stderr)
+    return 0
+
+
+def format_table(result: GroundingResult, source: str = "") -> str:
+    """Readable table of segments, in the source's frame numbers."""
+    head = f"{source}  method={result.method}  encoder={result.encoder}  fps={result.fps:g}"
+    rows = [head, f"{'#':>2}  {'sub-action':<32} {'frames':>17} {'seconds':>15} {'score':>6}"]
+    for s in result.segments:
+        rows.append(
+            f"{s.index + 1:>2}  {s.label[:32]:<32} {s.start_frame:>8.1f}-{s.end_frame:<8.1f} "
+            f"{s.start_s:>7.2f}-{s.end_s:<7.2f} {s.score:>6.3f}"
+        )
+    total = result.timings_ms.get("total_ms")
+    if total is not None:
+        rows.append(f"({total:.0f} ms)")
+    return "\n".join(rows)
