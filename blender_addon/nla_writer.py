@@ -119,13 +119,13 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
     base = _clip_name(prompt, reserve=5)
     names = [base if lane == 0 else f"{base} ({lane + 1})" for lane in range(n_lanes)]
 
-    created = []
+    created, strips = [], []
     try:
         for _ in names:
             track = anim.nla_tracks.new()
             created.append(track)
         for seg in plan:
-            _new_strip(created[seg["lane"]], seg, action, slot)
+            strips.append((_new_strip(created[seg["lane"]], seg, action, slot), seg["label"]))
     except Exception as exc:  # roll back: the file gets all strips or none
         for track in created:
             anim.nla_tracks.remove(track)
@@ -133,9 +133,11 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
 
     for track in owned_tracks(obj):
         anim.nla_tracks.remove(track)
+    # Names are unique per object: now that the old strips are gone, ours get theirs.
     for track, name in zip(created, names):
         track.name = name
-        track.lock = False
+    for strip, label in strips:
+        strip.name = label
     obj[OWNED_TRACKS_KEY] = [t.name for t in created]
     obj[RESULT_KEY] = json.dumps({
         "prompt": prompt,

@@ -7,7 +7,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
 METHOD_ITEMS = [
     ("zomg", "ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
-    ("sliding", "Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
+    ("window", "Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
     ("changepoint", "Change points", "Text-free change points, labelled in prompt order (baseline)"),
     ("uniform", "Uniform", "Equal parts in prompt order (baseline)"),
 ]

@@ -1,0 +1,219 @@
+"""Scenarios that run inside a fresh Blender (the ``bpy`` module) for test_blender_addon.py.
+
+Each scenario runs in its own process, because ``bpy`` can be imported once per
+process and its user folders come from environment variables read at import. The
+process prints one line ``RESULT <json>`` for the test to check. Usage:
+
+    python tests/blender_scenarios.py SCENARIO ZIP [key=value ...]
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import json
+import os
+import sys
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+MODULE = "bl_ext.user_default.moground"
+
+
+def site_packages() -> Path:
+    """Where Blender extracts the wheels of extensions in this user folder."""
+    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return Path(bpy.utils.user_resource("EXTENSIONS")) / ".local" / "lib" / ver / "site-packages"
+
+
+class _BundledZmqOnly(importlib.abc.MetaPathFinder):
+    """Load ``zmq`` only from the extension's wheel, never from the test venv."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "zmq":
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, [str(site_packages())])
+
+
+def install(zip_path: str) -> None:
+    if MODULE in bpy.context.preferences.addons:
+        return
+    if (Path(bpy.utils.user_resource("EXTENSIONS")) / "user_default" / "moground").exists():
+        bpy.ops.preferences.addon_enable(module=MODULE)
+    else:
+        bpy.ops.extensions.package_install_files(filepath=os.path.abspath(zip_path),
+                                                 repo="user_default", enable_on_install=True)
+    assert MODULE in bpy.context.preferences.addons, "the extension did not enable"
+
+
+def prefs():
+    return bpy.context.preferences.addons[MODULE].preferences
+
+
+def import_bvh(path: str):
+    """Import with Blender's BVH importer (centimetres to metres, the file's fps)."""
+    bpy.ops.import_anim.bvh(filepath=path, global_scale=0.01, update_scene_fps=True,
+                            update_scene_duration=True)
+    return bpy.context.active_object
+
+
+def nla_state(obj) -> list:
+    anim = obj.animation_data
+    return [
+        [t.name, [[s.name, s.frame_start, s.frame_end, s.action_frame_start, s.action_frame_end,
+                   s.action.name if s.action else None,
+                   getattr(getattr(s, "action_slot", None), "identifier", None)]
+                  for s in t.strips]]
+        for t in (anim.nla_tracks if anim else [])
+    ]
+
+
+def motion_digest(obj) -> list:
+    """Positions of the motion at a few frames: changes if the action is modified."""
+    from_reader = load_reader().read_armature_motion(obj)
+    pos = from_reader["positions"]
+    return [float(x) for x in pos[:: max(1, len(pos) // 7)].sum(axis=(1, 2))]
+
+
+def load_reader():
+    return sys.modules[f"{MODULE}.motion_reader"]
+
+
+def run_segment(prompt: str, method: str, undo: bool = True) -> str | None:
+    """Run the operator the way a UI click records it (with an undo push); its error."""
+    try:
+        bpy.ops.moground.segment("EXEC_DEFAULT", undo, prompt=prompt, method=method)
+        return None
+    except RuntimeError as exc:
+        return str(exc)
+
+
+def obj_state(name: str) -> dict:
+    obj = bpy.data.objects[name]
+    return {"nla": nla_state(obj), "action": obj.animation_data.action.name,
+            "owned": list(obj.get("moground_tracks", []))}
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_install(zip_path: str, **_) -> dict:
+    sys.meta_path.insert(0, _BundledZmqOnly())
+    install(zip_path)
+    import zmq
+
+    ctx = zmq.Context()
+    a, b = ctx.socket(zmq.PAIR), ctx.socket(zmq.PAIR)
+    a.bind("inproc://t")
+    b.connect("inproc://t")
+    a.send(b"ping")
+    echoed = b.recv()
+    a.close(), b.close(), ctx.term()
+    out = {"zmq_file": zmq.__file__, "site_packages": str(site_packages()), "echo": echoed.decode(),
+           "op": hasattr(bpy.ops.moground, "segment") and bpy.ops.moground.segment.poll(),
+           "scene_prop": hasattr(bpy.types.Scene, "moground")}
+    bpy.ops.preferences.addon_disable(module=MODULE)
+    out["disabled"] = {"scene_prop": hasattr(bpy.types.Scene, "moground"),
+                       "enabled": MODULE in bpy.context.preferences.addons,
+                       "op_class": hasattr(bpy.types, "MOGROUND_OT_segment")}
+    bpy.ops.preferences.addon_enable(module=MODULE)
+    out["reenabled"] = {"scene_prop": hasattr(bpy.types.Scene, "moground"),
+                        "enabled": MODULE in bpy.context.preferences.addons,
+                        "poll": bpy.ops.moground.segment.poll()}
+    return out
+
+
+def scenario_segment(zip_path: str, bvh: str, address: str, prompt: str, method: str, **_) -> dict:
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    before = {"state": obj_state(name), "digest": motion_digest(obj)}
+    bpy.ops.ed.undo_push(message="before MoGround")
+    out = {"before": before, "error1": run_segment(prompt, method)}
+    state = bpy.context.scene.moground
+    out["results"] = [[r.label, r.frame_start, r.frame_end, r.score] for r in state.results]
+    out["results_track"] = state.results_track
+    out["first"] = obj_state(name)
+    out["digest_after"] = motion_digest(bpy.data.objects[name])
+    out["error2"] = run_segment(prompt, method)
+    out["second"] = obj_state(name)
+    bpy.ops.ed.undo()
+    out["after_undo1"] = obj_state(name)
+    bpy.ops.ed.undo()
+    out["after_undo2"] = obj_state(name)
+    return out
+
+
+def scenario_dead_backend(zip_path: str, bvh: str, address: str, dead: str, prompt: str,
+                          method: str, **_) -> dict:
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    out = {"error_live": run_segment(prompt, method)}
+    out["before"] = obj_state(name)
+    prefs().address, prefs().timeout_s = dead, 2.0
+    out["error"] = run_segment(prompt, method)
+    out["after"] = obj_state(name)
+    out["panel_error"] = bpy.context.scene.moground.error
+    return out
+
+
+def scenario_bad_input(zip_path: str, address: str, **_) -> dict:
+    install(zip_path)
+    prefs().address = address
+    out = {"nothing": run_segment("walk", "uniform")}
+    bpy.ops.mesh.primitive_cube_add()
+    out["mesh"] = run_segment("walk", "uniform")
+    arm = bpy.data.armatures.new("Rig")
+    obj = bpy.data.objects.new("Rig", arm)
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    parent = None
+    for i, bone_name in enumerate(("base", "mid", "tip")):
+        bone = arm.edit_bones.new(bone_name)
+        bone.head, bone.tail, bone.parent = (0, 0, 0.5 * i), (0, 0, 0.5 * (i + 1)), parent
+        parent = bone
+    bpy.ops.object.mode_set(mode="OBJECT")
+    out["no_action"] = run_segment("walk", "uniform")
+    for frame in (1, 40):
+        obj.location.x = frame * 0.01
+        obj.pose.bones["mid"].rotation_quaternion = (1, 0.1 * frame / 40, 0, 0)
+        obj.keyframe_insert("location", frame=frame)
+        obj.pose.bones["mid"].keyframe_insert("rotation_quaternion", frame=frame)
+    out["empty_prompt"] = run_segment("   ", "uniform")
+    out["unmappable"] = run_segment("walk, then kick", "uniform")
+    out["tracks"] = len(obj.animation_data.nla_tracks)
+    return out
+
+
+def scenario_read(zip_path: str, bvh: str, out: str, **_) -> dict:
+    install(zip_path)
+    obj = import_bvh(bvh)
+    scene = bpy.context.scene
+    scene.frame_set(17)
+    motion = load_reader().read_armature_motion(obj)
+    np.savez(out, positions=motion["positions"])
+    return {k: v for k, v in motion.items() if k != "positions"} | {
+        "shape": list(motion["positions"].shape), "frame_after": scene.frame_current}
+
+
+SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
+
+
+def main() -> int:
+    name, zip_path, *pairs = sys.argv[1:]
+    bpy.ops.wm.read_factory_settings(use_empty=True)  # before enabling: it resets preferences
+    kwargs = dict(p.split("=", 1) for p in pairs)
+    result = SCENARIOS[name](zip_path, **kwargs)
+    result["blender"] = bpy.app.version_string
+    print("RESULT " + json.dumps(result, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
