@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(data_root(required=False) is None, reason="share
 
 
 def y_up_to_z_up(pos: np.ndarray) -> np.ndarray:
-    """Blender's world: X right, Y forward... a Y-up (x, y, z) point is (x, -z, y) Z-up."""
+    """Rotate +90° about X, as Blender does on BVH import: Y-up (x, y, z) becomes Z-up (x, -z, y)."""
     return np.stack([pos[..., 0], -pos[..., 2], pos[..., 1]], axis=-1).astype(np.float32)
 
 
