@@ -173,10 +173,10 @@ def ground(motion: dict, prompt: str, method: str, settings: Settings,
 def describe_error(exc: BaseException) -> str:
     """One clear sentence for the artist, naming what to do where possible."""
     if isinstance(exc, UnmappableRig):
-        missing = exc.details.get("missing") or []
-        joints = ", ".join(str(j) for j in missing) or "unknown joints"
-        return (f"The rig cannot be mapped to the body skeleton; missing joints: {joints}. "
-                f"({exc.message})")
+        missing = [str(j) for j in exc.details.get("missing") or []]
+        if all(j in exc.message for j in missing):
+            return f"Rig not mappable: {exc.message}"
+        return f"Rig not mappable, missing joints: {', '.join(missing)}. {exc.message}"
     if isinstance(exc, MoGroundError):
         return f"{exc.message} [{exc.code}]"
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__

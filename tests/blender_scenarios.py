@@ -202,6 +202,58 @@ def scenario_read(zip_path: str, bvh: str, out: str, **_) -> dict:
         "shape": list(motion["positions"].shape), "frame_after": scene.frame_current}
 
 
+def _hung_backend(address: str, stop) -> None:
+    """Answers health, never answers ground: a backend stuck in its work."""
+    import zmq
+
+    protocol = sys.modules[f"{MODULE}.wire.protocol"]
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.ROUTER)
+    sock.bind(address)
+    while not stop.is_set():
+        if sock.poll(50):
+            ident, *frames = sock.recv_multipart()
+            header, _ = protocol.decode_message(frames)
+            if header["kind"] == "health":
+                reply = protocol.make_reply(header["request_id"], "health", {"status": "ok"})
+                sock.send_multipart([ident, *reply])
+    sock.close(0)
+    ctx.term()
+
+
+def scenario_worker(zip_path: str, bvh: str, address: str, hung: str, prompt: str, **_) -> dict:
+    """The UI path's worker thread, and a backend that hangs (blocking path)."""
+    import threading
+    import time
+
+    install(zip_path)
+    obj = import_bvh(bvh)
+    ops = sys.modules[f"{MODULE}.operators"]
+    backend = sys.modules[f"{MODULE}.backend"]
+    motion = load_reader().read_armature_motion(obj)
+    job = ops._Job(motion, prompt, "zomg", backend.Settings(address=address, timeout_s=60))
+    polls = 0
+    while not job.done:  # the main thread stays free while the request runs
+        polls += 1
+        time.sleep(0.01)
+    out = {"polls": polls, "error": repr(job.error),
+           "labels": [s["label"] for s in (job.result or {}).get("segments", [])]}
+
+    stop = threading.Event()
+    server = threading.Thread(target=_hung_backend, args=(hung, stop), daemon=True)
+    server.start()
+    time.sleep(0.2)
+    prefs().address, prefs().timeout_s = hung, 1.5
+    before = obj_state(obj.name)
+    started = time.monotonic()
+    out["hung_error"] = run_segment(prompt, "uniform")
+    out["hung_s"] = time.monotonic() - started
+    out["untouched"] = obj_state(obj.name) == before
+    stop.set()
+    server.join()
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 

@@ -231,5 +231,15 @@ def test_clear_errors_for_bad_input(addon_zip, user_dir, backend):
     assert "Select an armature" in out["mesh"] and "mesh" in out["mesh"]
     assert "has no action" in out["no_action"]
     assert "Type a prompt" in out["empty_prompt"]
-    assert "cannot be mapped" in out["unmappable"] and "pelvis" in out["unmappable"]
+    assert "Rig not mappable" in out["unmappable"] and "pelvis" in out["unmappable"]
     assert out["tracks"] == 0
+
+
+def test_worker_thread_and_hung_backend_timeout(addon_zip, user_dir, backend):
+    hung = f"tcp://127.0.0.1:{_free_port()}"
+    out = run_scenario("worker", addon_zip, user_dir, bvh=_bvh(), address=backend, hung=hung,
+                       prompt=PROMPT)
+    assert out["error"] == "None" and out["labels"][:1] == ["walk forward"], out
+    assert out["polls"] > 1
+    assert "did not answer within 1.5 s (timeout)" in out["hung_error"]
+    assert 1.4 < out["hung_s"] < 10 and out["untouched"]
