@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     runner_factory = None
     if cfg.ray:
         from ..server.ray_backend import ray_runner_factory
+        from ..server.security import check_bind
+
+        check_bind(cfg.bind, cfg.curve_keys)  # before Ray starts, not after
 
         runner_factory = ray_runner_factory(cfg)
     return Server(cfg, runner_factory).run()

@@ -151,6 +151,9 @@ class Server:
             self._loop()
         finally:
             self._shutdown_workers()
+            close_backend = getattr(self._runner_factory, "close", None)
+            if close_backend is not None:
+                close_backend()
             front.close(linger=2000)
             back.close(linger=0)
             if authenticator is not None:
