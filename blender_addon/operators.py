@@ -170,14 +170,14 @@ class MOGROUND_OT_segment(bpy.types.Operator):
 
     def modal(self, context, event) -> set[str]:
         job = self._job
-        if event.type == "ESC":
+        if event.type == "ESC" and event.value == "PRESS":
             job.cancelled.set()
             self._finish_modal(context)
             result = self._fail(context, "Cancelled; nothing was written")
             context.scene.moground.error = ""
             context.scene.moground.status = "Cancelled"
             return result
-        if event.type != "TIMER" or event.timer is not self._timer:
+        if event.type != "TIMER":
             return {"PASS_THROUGH"}
         state = context.scene.moground
         elapsed = time.monotonic() - job.started

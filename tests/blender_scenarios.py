@@ -254,6 +254,22 @@ def scenario_worker(zip_path: str, bvh: str, address: str, hung: str, prompt: st
     return out
 
 
+def scenario_local_start(zip_path: str, bvh: str, dead: str, command: str, prompt: str, **_) -> dict:
+    """No backend answers: the add-on starts `moground serve` itself, then stops it."""
+    install(zip_path)
+    obj = import_bvh(bvh)
+    p = prefs()
+    p.address, p.start_local, p.backend_command, p.startup_wait_s = dead, True, command, 120.0
+    out = {"error": run_segment(prompt, "uniform"), "state": obj_state(obj.name)}
+    backend = sys.modules[f"{MODULE}.backend"]
+    proc = backend._local["process"]
+    out["local_address"] = backend._local["address"]
+    out["running"] = proc is not None and proc.poll() is None
+    bpy.ops.preferences.addon_disable(module=MODULE)  # unregister stops it
+    out["stopped"] = proc is not None and proc.poll() is not None
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 

@@ -243,3 +243,17 @@ def test_worker_thread_and_hung_backend_timeout(addon_zip, user_dir, backend):
     assert out["polls"] > 1
     assert "did not answer within 1.5 s (timeout)" in out["hung_error"]
     assert 1.4 < out["hung_s"] < 10 and out["untouched"]
+
+
+def test_starts_local_backend_when_none_answers(addon_zip, user_dir):
+    pytest.importorskip("moground.server", reason="the backend server is not available")
+    command = Path(sys.executable).with_name("moground")
+    if not command.exists():
+        pytest.skip("no `moground` command next to this Python")
+    dead = f"tcp://127.0.0.1:{_free_port()}"
+    out = run_scenario("local_start", addon_zip, user_dir, bvh=_bvh(), dead=dead,
+                       command=command, prompt=PROMPT)
+    assert out["error"] is None, out
+    assert out["state"]["owned"] == [PROMPT] and len(out["state"]["nla"][0][1]) >= 2
+    assert out["local_address"].startswith("tcp://127.0.0.1:") and out["local_address"] != dead
+    assert out["running"] and out["stopped"]
