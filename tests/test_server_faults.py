@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -103,3 +105,12 @@ def test_keys_are_not_overwritten(tmp_path):
     with pytest.raises(MoGroundError, match="--force"):
         create_keys(tmp_path)
     assert oct(os.stat(tmp_path / "client.key_secret").st_mode & 0o777) == "0o600"
+
+
+def test_keys_command_creates_a_usable_layout(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "moground.cli", "keys", "create", str(tmp_path / "k")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "--curve-keys" in out.stdout
+    for name in ("server.key", "server.key_secret", "client.key", "client.key_secret", "authorized_clients/client.key"):
+        assert (tmp_path / "k" / name).is_file(), name

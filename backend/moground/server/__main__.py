@@ -12,12 +12,13 @@ from ..errors import MoGroundError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "--verbose") for a in argv)
     parser = argparse.ArgumentParser(prog="python -m moground.server")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command")
     serve.register(sub)
-    args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+    args = parser.parse_args(["serve", *(a for a in argv if a not in ("-v", "--verbose"))])
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
