@@ -12,7 +12,6 @@ import random
 import time
 
 import numpy as np
-import pytest
 import zmq
 
 from moground import protocol as P
