@@ -300,3 +300,36 @@ def test_retarget_keeps_directions_and_sets_lengths():
     a, b = joints[:, j] - joints[:, p], out[:, j] - out[:, p]
     cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
     np.testing.assert_allclose(cos, 1.0, atol=1e-9)
+
+
+# -- through the command line -------------------------------------------------------------
+def test_cli_info_prints_what_was_loaded(checkout, capsys):
+    from moground.cli import main
+
+    assert main(["info", "--encoder", "tmr", "--encoder-path", str(checkout["run"]), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    enc = info["encoder"]
+    assert enc["name"] == "tmr" and enc["frame_dim"] == NFEATS
+    assert enc["parameters"]["motion_encoder"] == sum(p.numel() for p in checkout["motion"].parameters())
+    assert Path(enc["stats"]) == checkout["stats"].resolve() and Path(enc["text_model"]) == checkout["bert"].resolve()
+    # Without the statistics: a one-line error, exit code 2.
+    assert main(["info", "--encoder", "tmr", "--encoder-path", str(checkout["run"]), "--tmr-stats", str(checkout["root"])]) == 2
+    assert "encoder_error" in capsys.readouterr().err
+
+
+def test_cli_ground_runs_end_to_end(checkout, capsys):
+    root = data_root(required=False)
+    if root is None:
+        pytest.skip("shared motion data not found (set MOGROUND_DATA)")
+    from moground.cli import main
+
+    bvh = root / "bandai" / "raw_bvh" / "dataset-1_byebye_proud_001.bvh"
+    argv = ["ground", "--motion", str(bvh), "--actions", "wave goodbye", "walk away", "--steps", "3", "--json",
+            "--encoder", "tmr", "--encoder-path", str(checkout["run"]), "--distilbert", str(checkout["bert"])]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["encoder"] == "tmr"
+    labels = [s["label"] for s in out["segments"]]
+    assert labels == ["wave goodbye", "walk away"][: len(labels)] and labels
+    for s in out["segments"]:
+        assert s["start_frame"] < s["end_frame"] and 0.0 <= s["score"] <= 1.0

@@ -44,7 +44,8 @@ class TMRFiles:
     skeleton_example: Path | None
 
 
-def _get(cfg: dict, dotted: str) -> Any:
+def config_value(cfg: dict, dotted: str) -> Any:
+    """``cfg["a"]["b"]`` for "a.b", None where any level is absent."""
     node: Any = cfg
     for key in dotted.split("."):
         if not isinstance(node, dict) or key not in node:
@@ -77,8 +78,8 @@ def resolve_files(
     run_dir = Path(path).expanduser().resolve()
     checkout = run_dir.parent.parent
     weights = run_dir / "last_weights"
-    stats_rel = _get(cfg, "data.motion_loader.normalizer.base_dir") or "stats/humanml3d/guoh3dfeats"
-    text_name = Path(str(_get(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")).name
+    stats_rel = config_value(cfg, "data.motion_loader.normalizer.base_dir") or "stats/humanml3d/guoh3dfeats"
+    text_name = Path(str(config_value(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")).name
     if skeleton is None:
         candidate = checkout / "src" / "guofeats" / "skeleton_example_h3d.npy"
         skeleton = candidate if candidate.is_file() else None
@@ -95,7 +96,7 @@ def resolve_files(
 
 def encoder_config(cfg: dict, which: str, nfeats_default: int) -> ActorConfig:
     """Hyper-parameters of ``model.<which>`` in config.json; published values where absent."""
-    node = _get(cfg, f"model.{which}") or {}
+    node = config_value(cfg, f"model.{which}") or {}
     vals = {k: node.get(k, v) for k, v in _PUBLISHED.items()}
     try:
         return ActorConfig(

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...errors import BadMotion, EncoderError
-from .checkpoint import encoder_config, load_skeleton_lengths, load_stats, load_strict, read_config, resolve_files
+from .checkpoint import config_value, encoder_config, load_skeleton_lengths, load_stats, load_strict, read_config, resolve_files
 from .guoh3dfeats import FPS, NFEATS, N_JOINTS, joints_to_guoh3dfeats
 from .model import ActorStyleEncoder
 from .text import DistilBertTokens
@@ -147,7 +147,7 @@ def load_tmr(path: str | Path | None = None, device: str = "cpu", stats_dir: str
         raise EncoderError(f"config.json: motion features have {motion_cfg.nfeats} channels; only guoh3dfeats ({NFEATS}) is supported")
     if motion_cfg.latent_dim != text_cfg.latent_dim:
         raise EncoderError("config.json: motion and text encoders have different latent sizes")
-    fps = (cfg.get("data") or {}).get("motion_loader", {}).get("fps", FPS)
+    fps = config_value(cfg, "data.motion_loader.fps") or FPS
     if abs(float(fps) - FPS) > 1e-6:
         raise EncoderError(f"config.json: motion fps is {fps}; guoh3dfeats here are computed at {FPS}")
     try:
@@ -170,3 +170,15 @@ def load_tmr(path: str | Path | None = None, device: str = "cpu", stats_dir: str
             "bones keep the input's lengths instead of being retargeted"
         )
     return enc.to(device)
+
+
+def random_tmr(seed: int = 0, device: str = "cpu") -> TMREncoder:
+    """A TMR-shaped encoder with random weights and unit statistics, without a text model.
+
+    For measuring cost (benchmarks): same layers, same maths, same feature pipeline.
+    """
+    torch.manual_seed(seed)
+    enc = TMREncoder(ActorStyleEncoder(encoder_config({}, "motion_encoder", NFEATS)), ActorStyleEncoder(encoder_config({}, "text_encoder", 768)),
+                     None, torch.zeros(NFEATS), torch.ones(NFEATS))
+    enc.warnings.append("random weights (cost measurement only)")
+    return enc.to(device).eval()
