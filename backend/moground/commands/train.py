@@ -1,0 +1,47 @@
+"""``moground train``: train the built-in encoder on shared/data and write its weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+
+from ..encoders.builtin import DEFAULT_WEIGHTS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the built-in motion-text encoder",
+                       description="Train the built-in encoder (CPU or CUDA) and save weights + model card.")
+    p.add_argument("--data", default=None, help="shared data folder (default: $MOGROUND_DATA or ../shared/data)")
+    p.add_argument("--cache", default=None, help="feature/text cache folder (default ~/.cache/moground)")
+    p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write")
+    p.add_argument("--minutes", type=float, default=55.0, help="training time budget")
+    p.add_argument("--steps", type=int, default=None, help="fixed number of steps (exactly reproducible)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cmu-only", action="store_true", help="CMU motion + its captions + describer only (no non-commercial data)")
+    p.add_argument("--text-tune-layers", type=int, default=0, help="tune the top N MiniLM layers too (slower)")
+    p.add_argument("--sequences", type=int, default=16, help="spliced sequences per batch")
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--eval-every", type=int, default=150, help="steps between validation runs")
+    p.add_argument("--patience", type=int, default=8, help="validations without improvement before stopping")
+    p.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda when present)")
+    p.add_argument("--no-test-eval", action="store_true", help="skip the final test-split retrieval")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..training.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        data=args.data, cache=args.cache, out=args.out, minutes=args.minutes, max_steps=args.steps, seed=args.seed,
+        cmu_only=args.cmu_only, text_tune_layers=args.text_tune_layers, device=args.device, sequences=args.sequences,
+        lr=args.lr, eval_every=args.eval_every, patience=args.patience, test_eval=not args.no_test_eval,
+        progress=not args.no_progress, command="moground " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["train"] else "moground train",
+    )
+    if cfg.command.startswith("moground ") and not cfg.command.startswith("moground train"):
+        cfg.command = "moground train " + cfg.command[len("moground "):]
+    path, result = train(cfg)
+    print(json.dumps({"weights": str(path), **result}, indent=2))
+    return 0

@@ -1,0 +1,1 @@
+"""Text helpers: the action lexicon that expands prompt phrases."""
