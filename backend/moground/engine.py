@@ -25,7 +25,9 @@ from .grounding.result import GroundingResult, Segment
 from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
 from .preprocess import prepare
-from .rigmap import map_to_canonical
+from .rigmap import CanonicalMotion, map_to_canonical
+from .io.units import guess_units_to_m
+from .skeleton import CANONICAL_PARENTS
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ class GroundingEngine:
         if clip.num_frames < 2:
             raise BadMotion(f"the clip has {clip.num_frames} frame(s); at least 2 are needed")
         canon = map_to_canonical(clip, rig_override)
+        warnings += _fix_implausible_scale(canon)
         if canon.filled:
             warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
         prepared = prepare(canon, self.encoder.fps)
@@ -155,3 +158,13 @@ class GroundingEngine:
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")
         result = decompose(prompt, self.llm)
         return result.phrases, list(result.warnings)
+
+
+def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:
+    """A rig whose declared units make a person 170 m (or 1.7 cm) tall is almost always
+    a unit mistake (a centimetre BVH imported at scale 1.0); rescale it and say so."""
+    factor = guess_units_to_m(canon.positions, list(CANONICAL_PARENTS))
+    if factor == 1.0:
+        return []
+    canon.positions = (canon.positions * factor).astype(np.float32)
+    return [f"the skeleton's size is implausible in the units given; rescaled by {factor:g} (check the unit scale)"]

@@ -25,7 +25,7 @@ def window_scores(
     text: torch.Tensor,
     fps: float,
     scales_s: tuple[float, ...] = DEFAULT_SCALES_S,
-    overlap: int = 4,
+    overlap: int = 2,
 ) -> np.ndarray:
     """[K, T] centred per-frame scores from windows encoded one by one."""
     t_count, k = motion.shape[0], text.shape[0]
