@@ -44,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--result", default=None, help="write the result JSON here")
     p.add_argument("--addon-dir", default=None)
+    p.add_argument("--options", default=None, help="JSON object of engine options")
     return p.parse_args(argv)
 
 
@@ -116,6 +117,7 @@ def ground_armature(obj, scene, args) -> tuple[dict, object]:
         reply = client.ground(
             motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
             motion["frame_start"], args.prompt, method=args.method,
+            options=json.loads(args.options) if args.options else None,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)),
         )
     finally:

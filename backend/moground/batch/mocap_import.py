@@ -55,6 +55,9 @@ def import_bvh(path: Path) -> bpy.types.Object:
     if not arms:
         raise UnreadableFile(f"{path.name}: the BVH importer made no armature")
     obj = arms[0]
+    action = obj.animation_data.action if obj.animation_data else None
+    if action is None or action.frame_range[1] <= action.frame_range[0]:
+        raise UnreadableFile(f"{path.name}: the BVH holds no motion")
     if _rest_height(obj) > CM_HEIGHT_THRESHOLD:  # BVH in centimetres → metres in the scene
         obj.scale = (0.01, 0.01, 0.01)
     return obj

@@ -42,6 +42,7 @@ class BatchOptions:
     timeout_s: float = 300.0
     file_timeout_s: float = 1800.0
     addon_dir: str | None = None
+    options: dict = field(default_factory=dict)  # engine options, e.g. {"steps": 60}
     progress: bool | None = None  # None: only on a terminal
     env: dict = field(default_factory=dict)
 
@@ -59,6 +60,8 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args.append("--force")
     if opts.addon_dir:
         args += ["--addon-dir", opts.addon_dir]
+    if opts.options:
+        args += ["--options", json.dumps(opts.options)]
     return args
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -40,9 +41,25 @@ def register(subparsers) -> None:
                    help="inputs are BVH/FBX/AMC takes: import each, save a .blend beside it")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="engine option sent with every request (e.g. steps=60); repeatable")
     p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def parse_options(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` pairs; values are read as JSON when they parse (numbers, bools)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadRequest(f"--option {pair!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.report import FileResult, write_report
     from ..batch.runner import BatchOptions, BatchRunner
 
+    parse_options(args.option)  # bad pairs fail before any file is touched
     if args.jobs < 1:
         raise BadRequest("--jobs must be at least 1")
     if args.blender and not Path(args.blender).exists():
@@ -78,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         opts = BatchOptions(backend=address, method=args.method, jobs=args.jobs, force=args.force,
                             blender=args.blender, timeout_s=args.timeout,
                             file_timeout_s=args.file_timeout,
+                            options=parse_options(args.option),
                             progress=False if args.no_progress else None)
         runner = BatchRunner(opts)
         results += runner.run(items)
