@@ -85,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
     old = {}
 
     def _on_signal(signum, _frame):
-        log.warning("signal %d: stopping after cleaning up running files", signum)
-        if runner is not None:
-            runner.stop()
+        if runner is None:  # still starting the backend: nothing to clean up yet
+            raise KeyboardInterrupt
+        log.warning("signal %d: stopping; running files keep their originals", signum)
+        runner.stop()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         old[sig] = signal.signal(sig, _on_signal)
