@@ -24,11 +24,14 @@ def content_stems(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1}
 
 
-def vocabulary(texts: list[str]) -> set[str]:
-    out: set[str] = set()
-    for t in texts:
-        out |= content_stems(t)
-    return out
+def vocabulary(texts: list[str], min_count: int = 1) -> set[str]:
+    """Content stems occurring in at least ``min_count`` distinct training captions
+    (one mention in one terse description teaches the encoder little)."""
+    counts: dict[str, int] = {}
+    for t in set(texts):
+        for w in content_stems(t):
+            counts[w] = counts.get(w, 0) + 1
+    return {w for w, c in counts.items() if c >= min_count}
 
 
 def read_vocab(root: Path) -> list[str]:
@@ -44,7 +47,7 @@ def phrase_covered(phrase: str, vocab: set[str], use_lexicon: bool) -> bool:
     if not missing or not use_lexicon:
         return not missing
     for key in match_entries(phrase):
-        if all(content_stems(d) <= vocab for d in LEXICON[key]):
+        if any(content_stems(d) <= vocab for d in LEXICON[key]):
             missing -= content_stems(key)
     return not missing
 
@@ -57,7 +60,7 @@ def coverage(phrases: list[str], vocab: set[str], use_lexicon: bool) -> dict[str
     if use_lexicon:
         for p in phrases:
             for key in match_entries(p):
-                if all(content_stems(d) <= vocab for d in LEXICON[key]):
+                if any(content_stems(d) <= vocab for d in LEXICON[key]):
                     lex_words |= content_stems(key)
     w_cov = sum(w in vocab or w in lex_words for w in words)
     return {"phrases": len(phrases), "phrase_coverage": covered / max(len(phrases), 1),
@@ -65,7 +68,8 @@ def coverage(phrases: list[str], vocab: set[str], use_lexicon: bool) -> dict[str
 
 
 
-def measure(root: Path, cache_dir: Path | None = None, cmu_only: bool = False, progress: bool = True) -> dict:
+def measure(root: Path, cache_dir: Path | None = None, cmu_only: bool = False, progress: bool = True,
+            min_counts: tuple[int, ...] = (1, 5)) -> dict:
     """Coverage of vocab/ before (dataset captions) and after (+ describer + lexicon)."""
     from .cache import build_cache
     from .captions import action_captions, bandai_captions
@@ -84,6 +88,10 @@ def measure(root: Path, cache_dir: Path | None = None, cmu_only: bool = False, p
     described = [c for ws in wins.values() for _, _, caps in ws for c in caps]
     extra = [t for r in recs if r.source not in ("cmu", "bandai") for t in action_captions(r.captions[0].text)]
     phrases = read_vocab(root)
-    before = coverage(phrases, vocabulary(base), use_lexicon=False)
-    after = coverage(phrases, vocabulary(base + described + extra), use_lexicon=True)
-    return {"before": before, "after": after, "describer_captions": len(set(described))}
+    out: dict = {"describer_captions": len(set(described)), "dataset_captions": len(set(base))}
+    for k in min_counts:
+        out[f"min_count_{k}"] = {
+            "before": coverage(phrases, vocabulary(base, k), use_lexicon=False),
+            "after": coverage(phrases, vocabulary(base + described + extra, k), use_lexicon=True),
+        }
+    return out

@@ -152,6 +152,7 @@ class Trainer:
         params = [p for n, p in self.encoder.named_parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.history: list[dict] = []
+        self._eval_raw: dict[str, torch.Tensor] = {}
 
     # -- text side -------------------------------------------------------------------
     def text_embed(self, ids: torch.Tensor) -> torch.Tensor:
@@ -164,8 +165,11 @@ class Trainer:
     def _val_text(self, texts: list[str]) -> torch.Tensor:
         if self.cfg.text_tune_layers > 0:
             return self.encoder.text_head(self.encoder.text_sentence_embeddings(texts))
-        raw = minilm_embeddings(texts, self.cache_dir, progress=False).to(self.device)
-        return self.encoder.text_head(raw)
+        missing = [t for t in texts if t not in self._eval_raw]
+        if missing:  # held-out captions: embedded once, kept for every validation
+            for t, e in zip(missing, minilm_embeddings(missing, self.cache_dir, progress=False)):
+                self._eval_raw[t] = e.to(self.device)
+        return self.encoder.text_head(torch.stack([self._eval_raw[t] for t in texts]))
 
     def validate(self) -> dict[str, float]:
         if "cmu_hml" not in self.val_sets:
