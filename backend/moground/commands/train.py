@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-tune-layers", type=int, default=0, help="tune the top N MiniLM layers too (slower)")
     p.add_argument("--sequences", type=int, default=16, help="spliced sequences per batch")
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--dropout", type=float, default=None,
+                   help="dropout in the motion tower (architecture default 0.1; 0 trains ~1.4x faster on CPU)")
+    p.add_argument("--segment-seconds", type=float, default=4.0, help="longest item inside a spliced sequence")
     p.add_argument("--eval-every", type=int, default=150, help="steps between validation runs")
     p.add_argument("--patience", type=int, default=8, help="validations without improvement before stopping")
     p.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda when present)")
@@ -31,17 +34,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _command_line() -> str:
+    """The command as typed, for the model card (argv after the 'train' word)."""
+    argv = sys.argv[1:]
+    rest = argv[argv.index("train") + 1 :] if "train" in argv else []
+    return " ".join(["moground", "train", *(shlex.quote(a) for a in rest)])
+
+
 def run(args: argparse.Namespace) -> int:
     from ..training.train import TrainConfig, train
 
     cfg = TrainConfig(
         data=args.data, cache=args.cache, out=args.out, minutes=args.minutes, max_steps=args.steps, seed=args.seed,
         cmu_only=args.cmu_only, text_tune_layers=args.text_tune_layers, device=args.device, sequences=args.sequences,
-        lr=args.lr, eval_every=args.eval_every, patience=args.patience, test_eval=not args.no_test_eval,
-        progress=not args.no_progress, command="moground " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["train"] else "moground train",
+        lr=args.lr, eval_every=args.eval_every, segment_frames=int(round(args.segment_seconds * 20)),
+        config={} if args.dropout is None else {"dropout": args.dropout}, patience=args.patience, test_eval=not args.no_test_eval,
+        progress=not args.no_progress, command=_command_line(),
     )
-    if cfg.command.startswith("moground ") and not cfg.command.startswith("moground train"):
-        cfg.command = "moground train " + cfg.command[len("moground "):]
     path, result = train(cfg)
     print(json.dumps({"weights": str(path), **result}, indent=2))
     return 0

@@ -82,8 +82,7 @@ def measure(root: Path, cache_dir: Path | None = None, cmu_only: bool = False, p
         base += [c.text for c in r.captions]
         if r.source == "bandai":
             base += bandai_captions(r.meta["content"], r.meta["style"])
-    all_recs = [r for r in load_records(root) if not cmu_only or r.source == "cmu"]
-    cache = build_cache(all_recs, cache_dir, progress=progress)
+    cache = build_cache(load_records(root), cache_dir, progress=progress)
     wins = all_describer_windows([r.uid for r in recs if r.uid in cache], cache, progress=progress)
     described = [c for ws in wins.values() for _, _, caps in ws for c in caps]
     extra = [t for r in recs if r.source not in ("cmu", "bandai") for t in action_captions(r.captions[0].text)]

@@ -124,12 +124,12 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed)
         self.device = pick_device(cfg.device)
-        recs = records if records is not None else load_records(cfg.data)
-        if cfg.cmu_only:
-            recs = [r for r in recs if r.source == "cmu"]
+        all_recs = records if records is not None else load_records(cfg.data)
         self.cache_dir = Path(cfg.cache) if cfg.cache else default_cache_dir()
         t0 = time.time()
-        self.cache = build_cache(recs, self.cache_dir, progress=cfg.progress)
+        # one cache for every clip, so --cmu-only reuses it; the filter below decides what trains
+        self.cache = build_cache(all_recs, self.cache_dir, progress=cfg.progress)
+        recs = [r for r in all_recs if r.source == "cmu"] if cfg.cmu_only else all_recs
         self.train_recs = [r for r in recs if r.split == "train" and r.uid in self.cache]
         self.val_recs = [r for r in recs if r.split == "val"]
         self.test_recs = [r for r in recs if r.split == "test"]
