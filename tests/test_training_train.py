@@ -54,3 +54,19 @@ def test_smoke_training_lowers_loss_and_saves_loadable_weights(tmp_path):
     emb = enc.pool(feats, torch.ones(1, len(feats)))
     assert emb.shape == (1, 64) and torch.isfinite(emb).all()
     assert enc.encode_text(["a person walks"]).shape == (1, 64)
+
+
+def test_same_seed_same_steps(tmp_path):
+    from moground.training.train import TrainConfig, Trainer
+
+    def run():
+        cfg = TrainConfig(cache=str(tmp_path / "cache"), out=str(tmp_path / "w.pt"), max_steps=4, eval_every=100,
+                          sequences=4, segment_frames=40, test_eval=False, progress=False, seed=3,
+                          config={"width": 32, "layers": 1, "heads": 2, "text_hidden": 64, "embed_dim": 32})
+        t = Trainer(cfg, _subset())
+        t.fit()
+        return [h["loss"] for h in t.history], t.encoder.trainable_state_dict()
+
+    (l1, s1), (l2, s2) = run(), run()
+    assert l1 == l2
+    assert all(torch.equal(s1[k], s2[k]) for k in s1)

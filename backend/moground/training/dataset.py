@@ -23,6 +23,7 @@ from tqdm import tqdm
 from ..features import FEATURE_DIM
 from ..skeleton import mirror_permutation
 from .cache import FeatureCache
+from ..text.lexicon import expand_phrase
 from .captions import action_captions, bandai_captions, mirror_text
 from .describer import DESCRIBER_VERSION, describe
 from .sources import FPS, ClipRecord
@@ -89,6 +90,14 @@ def mirror_positions(pos: np.ndarray) -> np.ndarray:
     return pos[:, mirror_permutation()] * np.array([-1.0, 1.0, 1.0], dtype=pos.dtype)
 
 
+def _with_expansion(table: TextTable, text: str) -> list[int]:
+    """The caption and, when it names a lexicon action, one body-part expansion of it:
+    this ties action names to the primitives that grounding-time expansion produces."""
+    ids = [table.add(text)]
+    extra = expand_phrase(text, max_items=2)[1:]
+    return ids + [table.add(e) for e in extra]
+
+
 def _frames(s: float | None, n: int, default: int) -> int:
     return default if s is None else int(np.clip(round(s * FPS), 0, n))
 
@@ -109,9 +118,9 @@ def build_items(records: list[ClipRecord], cache: FeatureCache, table: TextTable
                 if c.kind == "hml":
                     a, b = _frames(c.start_s, n, 0), _frames(c.end_s, n, n)
                     if b - a >= 10:
-                        spans.setdefault((a, b), []).append(table.add(c.text))
+                        spans.setdefault((a, b), []).extend(_with_expansion(table, c.text))
                 else:
-                    whole.append(table.add(c.text))
+                    whole.extend(_with_expansion(table, c.text))
             for (a, b), ids in spans.items():
                 groups["hml"].append(Item(rec.uid, a, b, ids, "hml"))
             if whole:
