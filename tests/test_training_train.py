@@ -70,3 +70,19 @@ def test_same_seed_same_steps(tmp_path):
     (l1, s1), (l2, s2) = run(), run()
     assert l1 == l2
     assert all(torch.equal(s1[k], s2[k]) for k in s1)
+
+
+def test_text_tune_layers_trains_and_ships_the_tuned_layer(tmp_path):
+    from moground.encoders.builtin import load_builtin
+    from moground.training.train import TrainConfig, Trainer
+
+    cfg = TrainConfig(cache=str(tmp_path / "cache"), out=str(tmp_path / "w" / "builtin.pt"), max_steps=2, eval_every=100,
+                      sequences=3, segment_frames=40, test_eval=False, progress=False, text_tune_layers=1,
+                      config={"width": 32, "layers": 1, "heads": 2, "text_hidden": 64, "embed_dim": 32})
+    t = Trainer(cfg, _subset())
+    layer = t.encoder.text_model.model.encoder.layer[-1].output.dense.weight
+    before = layer.detach().clone()
+    t.fit()
+    assert not torch.equal(before, layer.detach())
+    enc = load_builtin(t.save({"steps": 2}))
+    assert torch.allclose(enc.text_model.model.encoder.layer[-1].output.dense.weight, layer.detach(), atol=1e-2)
