@@ -247,12 +247,5 @@ class MOGROUND_OT_preview(bpy.types.Operator):
 
 _CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_clear, MOGROUND_OT_preview)
 
-
-def register() -> None:
-    for cls in _CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(_CLASSES):
-        bpy.utils.unregister_class(cls)
+# Blender's own helper: registers in order, unregisters in reverse.
+register, unregister = bpy.utils.register_classes_factory(_CLASSES)

@@ -85,12 +85,5 @@ class MOGROUND_PT_view3d(bpy.types.Panel):
 
 _CLASSES = (MOGROUND_UL_results, MOGROUND_PT_nla, MOGROUND_PT_view3d)
 
-
-def register() -> None:
-    for cls in _CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(_CLASSES):
-        bpy.utils.unregister_class(cls)
+# Blender's own helper: registers in order, unregisters in reverse.
+register, unregister = bpy.utils.register_classes_factory(_CLASSES)

@@ -21,6 +21,7 @@ from .decompose import LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
 from .errors import BadMotion, BadPrompt, BadRequest
 from .grounding.methods import METHODS, run_method
+from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
@@ -113,7 +114,7 @@ class GroundingEngine:
         timings["preprocess_ms"] = (time.perf_counter() - t0) * 1e3
 
         t0 = time.perf_counter()
-        text = self.encoder.encode_text(phrases)
+        text = encode_phrases(self.encoder, phrases, expand=bool(opts.get("expand_phrases", False)))
         timings["text_ms"] = (time.perf_counter() - t0) * 1e3
 
         zcfg = ZomgConfig(seed=self.seed, **{k: opts[k] for k in ("steps", "lr", "tau") if k in opts})

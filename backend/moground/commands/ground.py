@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=METHODS, default="zomg")
     p.add_argument("--min-segment-s", type=float, default=None, help="shortest allowed segment (s)")
     p.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps")
+    p.add_argument("--expand", action="store_true", help="embed phrases with their action-lexicon descriptions")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_encoder_args(p)
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         **encoder_options(args),
     )
     options = {k: v for k, v in (("min_segment_s", args.min_segment_s), ("steps", args.steps)) if v is not None}
+    if args.expand:
+        options["expand_phrases"] = True
     result = engine.ground(
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options,
