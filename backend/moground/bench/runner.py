@@ -20,6 +20,7 @@ from ..encoders.base import MotionTextEncoder
 from ..grounding.methods import run_method
 from ..grounding.metrics import iou, summarize
 from ..grounding.phrases import encode_phrases
+from ..grounding.zomg import ZomgConfig
 from .sets import Case
 
 METHOD_ORDER = ("zomg", "zomg-expand", "changepoint", "window", "uniform", "zomg-shuffled")
@@ -53,7 +54,9 @@ def classify_true_segments(encoder: MotionTextEncoder, feats: torch.Tensor, text
     return [int(sims[i].argmax()) == i for i in range(len(spans))]
 
 
-def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, seed: int = 0, progress=None) -> dict[str, SetResult]:
+def run_cases(
+    encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, seed: int = 0, zomg: ZomgConfig | None = None, progress=None
+) -> dict[str, SetResult]:
     rng = np.random.default_rng(seed)
     results: dict[str, SetResult] = defaultdict(SetResult)
     min_len = int(round(MIN_SEGMENT_S * encoder.fps))
@@ -72,7 +75,7 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
             t0 = time.perf_counter()
             if method == "zomg-expand":
                 truth = case.spans
-                out = run_method("zomg", encoder, motion, encode_phrases(encoder, case.phrases, expand=True), min_len, feats=feats)
+                out = run_method("zomg", encoder, motion, encode_phrases(encoder, case.phrases, expand=True), min_len, feats=feats, zomg=zomg)
             elif method == "zomg-shuffled":
                 if k > 1:
                     perm = _derangement(k, rng)
@@ -81,10 +84,10 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
                 else:
                     choices = [c for c in other_captions if c != case.phrases[0]] or case.phrases
                     phrases, truth = [choices[int(rng.integers(len(choices)))]], case.spans
-                out = run_method("zomg", encoder, motion, encoder.encode_text(phrases), min_len, feats=feats)
+                out = run_method("zomg", encoder, motion, encoder.encode_text(phrases), min_len, feats=feats, zomg=zomg)
             else:
                 truth = case.spans
-                out = run_method(method, encoder, motion, text, min_len, feats=None if method == "window" else feats)
+                out = run_method(method, encoder, motion, text, min_len, feats=None if method == "window" else feats, zomg=zomg)
             ms = (time.perf_counter() - t0) * 1e3 + (enc_ms if method != "window" and method != "uniform" else 0.0)
             vals = [iou(p, t) for p, t in zip(out.segments, truth)]
             bucket = res.single_ious if case.kind == "single" else res.ious

@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="small sets (a CI-sized check, a few minutes)")
     p.add_argument("--spliced", type=int, default=None, help="number of spliced sequences (default 100, quick 12)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
+    p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")
     add_encoder_args(p)
     p.set_defaults(func=run)
@@ -42,7 +44,12 @@ def run(args: argparse.Namespace) -> int:
     cases = real_cmu_cases(args.split, root, variants=1 if args.quick else 3, max_trials=8 if args.quick else None)
     cases += spliced_cases(args.split, root, count=n_spliced, seed=args.seed)
     bar = tqdm(total=len(cases), desc="bench", unit="clip", file=sys.stderr)
-    results = run_cases(encoder, cases, seed=args.seed, progress=lambda _c: bar.update(1))
+    from ..bench.runner import METHOD_ORDER
+    from ..grounding.zomg import ZomgConfig
+
+    zomg = ZomgConfig(seed=args.seed, **_parse_settings(args.zomg))
+    results = run_cases(encoder, cases, methods=tuple(args.methods or METHOD_ORDER), seed=args.seed, zomg=zomg,
+                        progress=lambda _c: bar.update(1))
     bar.close()
     summaries = {name: summarize_set(res) for name, res in results.items()}
     for name, summary in summaries.items():
@@ -58,8 +65,26 @@ def run(args: argparse.Namespace) -> int:
         "encoder": encoder.describe().get("name"),
         "encoder_trained": encoder.describe().get("trained"),
         "seconds": round(time.perf_counter() - t0, 1),
+        "zomg": vars(zomg),
     }
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(payload, indent=2))
     print(f"\n{len(cases)} cases in {payload['seconds']} s", file=sys.stderr)
     return 0
+
+
+def _parse_settings(items: list[str]) -> dict:
+    """``["steps=200", "lr=0.1"]`` → typed ZomgConfig overrides."""
+    from dataclasses import fields
+
+    from ..errors import BadRequest
+    from ..grounding.zomg import ZomgConfig
+
+    types = {f.name: f.type for f in fields(ZomgConfig)}
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise BadRequest(f"unknown ZOMG setting {key!r}; known: {', '.join(types)}")
+        out[key] = int(value) if types[key] in (int, "int") else float(value)
+    return out
