@@ -18,6 +18,7 @@ import torch
 
 from moground.encoders import load_encoder
 from moground.grounding.methods import run_method
+from moground.grounding.zomg import ZomgConfig
 from moground.preprocess import canonicalize, resample
 from moground.samples.procedural import joint_positions_cm, walk_jump_wave
 
@@ -50,16 +51,26 @@ def main() -> None:
     ap.add_argument("--encoder", default="builtin")
     ap.add_argument("--encoder-path", default=None)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--tmr-random", action="store_true",
+                    help="a TMR-shaped encoder with random weights (cost only; random unit phrase vectors)")
+    ap.add_argument("--steps", type=int, default=None, help="ZOMG steps (default: the engine's)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    enc = load_encoder(args.encoder, args.encoder_path)
+    if args.tmr_random:
+        from moground.encoders.tmr.encoder import random_tmr
+
+        enc, args.encoder = random_tmr(), "tmr (random weights)"
+        text = torch.nn.functional.normalize(torch.randn(args.k, enc.dim), dim=-1)
+    else:
+        enc = load_encoder(args.encoder, args.encoder_path)
+        text = enc.encode_text((PHRASES * 4)[: args.k])
     motion = clip_of(args.seconds, enc.fps)
-    text = enc.encode_text((PHRASES * 4)[: args.k])
+    zcfg = ZomgConfig(**({"steps": args.steps} if args.steps else {}))
     min_len = int(0.5 * enc.fps)
     with torch.no_grad():
         enc_ms, feats = timed(lambda: enc.frame_features(motion), args.reps)
-    opt_ms, out = timed(lambda: run_method("zomg", enc, motion, text, min_len, feats=feats), args.reps)
+    opt_ms, out = timed(lambda: run_method("zomg", enc, motion, text, min_len, feats=feats, zomg=zcfg), args.reps)
     cp_ms, _ = timed(lambda: run_method("changepoint", enc, motion, text, min_len, feats=feats), args.reps)
     win_ms, _ = timed(lambda: run_method("window", enc, motion, text, min_len), max(1, args.reps // 2))
     zomg_total = enc_ms + opt_ms
