@@ -62,8 +62,8 @@ def zomg_objective(
     masks: torch.Tensor,
     cfg: ZomgConfig,
     min_frac: float,
-) -> tuple[torch.Tensor, dict[str, float]]:
-    """Loss for soft masks ``[K+1, T]`` (rows sum to 1 per frame)."""
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Loss for soft masks ``[K+1, T]`` (rows sum to 1 per frame), and its terms."""
     k = text.shape[0]
     seg = masks[:k]
     pooled = encoder.pool(feats, seg)  # [K, D]
@@ -105,7 +105,7 @@ def zomg_objective(
         + cfg.w_coverage * l_cov
     )
     parts = {"contrast": l_con, "background": l_bg, "tv": l_tv, "exclusive": l_excl, "order": l_order, "coverage": l_cov}
-    return loss, {n: float(v.detach()) for n, v in parts.items()}
+    return loss, parts
 
 
 def optimise_masks(
@@ -151,7 +151,11 @@ def optimise_masks(
                 break
     with torch.no_grad():
         masks = _upsample(torch.softmax(logits, dim=0), stride, t_count)
-    return masks, {"steps": steps, "final_loss": history[-1] if history else None, "parts": parts}
+    return masks, {
+        "steps": steps,
+        "final_loss": history[-1] if history else None,
+        "parts": {n: float(v.detach()) for n, v in parts.items()},
+    }
 
 
 def decode_masks(masks: torch.Tensor, min_len: int) -> list[tuple[int, int]]:
