@@ -13,6 +13,8 @@ import torch
 
 from .decode import best_boundaries, boundaries_to_segments
 
+MAX_DP_CELLS = 600
+
 
 def novelty_curve(feats: torch.Tensor, half_window: int) -> np.ndarray:
     """[T, H] features → [T] novelty in [0, 1] (distance of before/after means)."""
@@ -41,8 +43,12 @@ def changepoint_segments(
     if k_count <= 1:
         return [(0, t)]
     nov = novelty_curve(feats, int(round(window_s * fps)))
-    cuts = best_boundaries(nov, k_count, min_len, length_penalty=duration_weight)
-    return boundaries_to_segments(cuts, t)
+    # the cut DP is quadratic in length: run it on cells of `step` frames (peak novelty
+    # per cell) so that a 10-minute take costs the same as a 60 s one at 20 fps
+    step = max(1, -(-t // MAX_DP_CELLS))
+    cells = np.pad(nov, (0, -t % step)).reshape(-1, step).max(axis=1)
+    cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight)
+    return boundaries_to_segments([min(c * step, t - 1) for c in cuts], t)
 
 
 def uniform_segments(t_count: int, k_count: int) -> list[tuple[int, int]]:

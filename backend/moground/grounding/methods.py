@@ -61,7 +61,7 @@ def run_method(
     t0 = time.perf_counter()
     with torch.enable_grad():
         masks, info = optimise_masks(encoder, feats, text, init, min_len, zomg)
-    segs = decode_masks(masks, min_len)
+    segs = decode_masks(masks, min_len, stride=info["stride"])
     timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
     scores = segment_scores(encoder, feats, text, segs, masks)
     return MethodOutput(segs, scores, timings, info)

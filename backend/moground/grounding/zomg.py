@@ -33,6 +33,9 @@ from .decode import ordered_segments
 class ZomgConfig:
     steps: int = 120
     lr: float = 0.15
+    # a large eps keeps cells whose gradient is negligible from taking full-size Adam
+    # steps (which fragments the masks); val-tuned
+    adam_eps: float = 1e-3
     tau: float = 0.07
     tau_background: float = 0.1
     background_linear: int = 1
@@ -45,6 +48,7 @@ class ZomgConfig:
     w_exclusive: float = 0.5
     w_order: float = 5.0
     w_coverage: float = 5.0
+    w_anchor: float = 0.0
     max_background: float = 0.5  # share of frames; no cap for single queries (K=1)
     patience: int = 15
     tol: float = 1e-4
@@ -62,12 +66,14 @@ def zomg_objective(
     masks: torch.Tensor,
     cfg: ZomgConfig,
     min_frac: float,
+    anchor: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Loss for soft masks ``[K+1, T]`` (rows sum to 1 per frame), and its terms."""
     k = text.shape[0]
     seg = masks[:k]
-    pooled = encoder.pool(feats, seg)  # [K, D]
-    rest = encoder.pool(feats, (1.0 - seg).clamp_min(1e-4))  # [K, D]
+    # one pooling call for the masks and their complements ([2K, T] weights)
+    both = encoder.pool(feats, torch.cat([seg, (1.0 - seg).clamp_min(1e-4)]))
+    pooled, rest = both[:k], both[k:]  # [K, D] each
     sim = pooled @ text.T / cfg.tau  # [K, K]
     own = sim.diagonal()
     target = torch.arange(k, device=sim.device)
@@ -96,15 +102,17 @@ def zomg_objective(
     l_cov = F.relu(min_frac - frac).pow(2).sum()
     if k > 1:
         l_cov = l_cov + F.relu(masks[k].mean() - cfg.max_background).pow(2)
+    l_anchor = (masks - anchor).pow(2).sum(0).mean() if anchor is not None else sim.new_zeros(())
     loss = (
-        cfg.w_contrast * l_con
+        cfg.w_anchor * l_anchor
+        + cfg.w_contrast * l_con
         + cfg.w_background * l_bg
         + cfg.w_tv * l_tv
         + cfg.w_exclusive * l_excl
         + cfg.w_order * l_order
         + cfg.w_coverage * l_cov
     )
-    parts = {"contrast": l_con, "background": l_bg, "tv": l_tv, "exclusive": l_excl, "order": l_order, "coverage": l_cov}
+    parts = {"contrast": l_con, "background": l_bg, "tv": l_tv, "exclusive": l_excl, "order": l_order, "coverage": l_cov, "anchor": l_anchor}
     return loss, parts
 
 
@@ -128,8 +136,9 @@ def optimise_masks(
             logits[i, s // stride : max(s // stride + 1, -(-e // stride))] = cfg.init_logit
     else:  # a single query: the change-point split says nothing; start from a mild prior
         logits[0] = cfg.init_single_logit
+    anchor = _upsample(torch.softmax(logits, dim=0), stride, t_count).detach() if cfg.w_anchor > 0 else None
     logits.requires_grad_(True)
-    opt = torch.optim.Adam([logits], lr=cfg.lr)
+    opt = torch.optim.Adam([logits], lr=cfg.lr, eps=cfg.adam_eps)
     feats = feats.detach()
     text = text.detach()
     min_frac = 0.6 * min_len / t_count
@@ -137,7 +146,7 @@ def optimise_masks(
     steps = 0
     for steps in range(1, cfg.steps + 1):
         masks = _upsample(torch.softmax(logits, dim=0), stride, t_count)
-        loss, parts = zomg_objective(encoder, feats, text, masks, cfg, min_frac)
+        loss, parts = zomg_objective(encoder, feats, text, masks, cfg, min_frac, anchor)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -152,16 +161,24 @@ def optimise_masks(
     with torch.no_grad():
         masks = _upsample(torch.softmax(logits, dim=0), stride, t_count)
     return masks, {
+        "stride": stride,
         "steps": steps,
         "final_loss": history[-1] if history else None,
         "parts": {n: float(v.detach()) for n, v in parts.items()},
     }
 
 
-def decode_masks(masks: torch.Tensor, min_len: int) -> list[tuple[int, int]]:
-    """Ordered DP over log mask probabilities (background row = gaps)."""
-    logm = torch.log(masks.clamp_min(1e-6)).cpu().numpy().astype(np.float64)
-    return ordered_segments(logm[:-1], logm[-1], min_len=min_len)
+def decode_masks(masks: torch.Tensor, min_len: int, stride: int = 1) -> list[tuple[int, int]]:
+    """Ordered DP over log mask probabilities (background row = gaps).
+
+    Masks from ``optimise_masks`` are constant over cells of ``stride`` frames, so the
+    DP runs on cells (``stride`` times fewer steps) and maps the cuts back to frames.
+    """
+    t_count = masks.shape[1]
+    cells = masks[:, ::stride]
+    logm = torch.log(cells.clamp_min(1e-6)).cpu().numpy().astype(np.float64)
+    segs = ordered_segments(logm[:-1], logm[-1], min_len=-(-min_len // stride))
+    return [(s * stride, min(e * stride, t_count)) for s, e in segs]
 
 
 def segment_scores(
