@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import UnreadableFile
 from ..motion import MotionClip
 from .kinematics import euler_matrix
+from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale
 
 CMU_AMC_FPS = 120.0
@@ -54,14 +55,7 @@ class AsfSkeleton:
 
 
 def _read_lines(path: str, kind: str) -> list[str]:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise UnreadableFile(f"cannot open {kind} file {path}: {exc.strerror or exc}") from None
-    if b"\x00" in raw[:4096]:
-        raise UnreadableFile(f"cannot read {kind} file {path}: binary content, not text")
-    return [ln.strip() for ln in raw.decode("latin-1").splitlines()]
+    return [ln.strip() for ln in read_text_lines(path, kind)]
 
 
 def _floats(tok: list[str], n: int, path: str, ln: int) -> np.ndarray:

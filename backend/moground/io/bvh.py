@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import UnreadableFile
 from ..motion import MotionClip
 from .kinematics import chain_positions, euler_matrix
+from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale
 
 _CHANNELS = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"}
@@ -164,14 +165,7 @@ def read_bvh(path: str | os.PathLike, units: str | float | None = None) -> Motio
     End Sites become joints named ``<parent>_end``. Position channels replace the
     joint's OFFSET on the axes they name (the convention of the common exporters)."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise UnreadableFile(f"cannot open BVH file {path}: {exc.strerror or exc}") from None
-    if b"\x00" in raw[:4096]:
-        raise _fail(path, "binary content, not a text BVH")
-    lines = raw.decode("latin-1").splitlines()
+    lines = read_text_lines(path, "BVH")
     if not lines or lines[0].split()[:1] != ["HIERARCHY"]:
         raise _fail(path, "it does not start with HIERARCHY")
     joints, motion_at = _parse_hierarchy(lines, path)
