@@ -36,7 +36,13 @@ def novelty_curve(feats: torch.Tensor, half_window: int) -> np.ndarray:
 
 
 def changepoint_segments(
-    feats: torch.Tensor, k_count: int, fps: float, min_len: int, window_s: float = 1.0, duration_weight: float = 1.0
+    feats: torch.Tensor,
+    k_count: int,
+    fps: float,
+    min_len: int,
+    window_s: float = 1.0,
+    duration_weight: float = 1.0,
+    max_cells: int = MAX_DP_CELLS,
 ) -> list[tuple[int, int]]:
     """K contiguous segments cut at novelty peaks, balanced by a duration prior."""
     t = feats.shape[0]
@@ -45,7 +51,7 @@ def changepoint_segments(
     nov = novelty_curve(feats, int(round(window_s * fps)))
     # the cut DP is quadratic in length: run it on cells of `step` frames (peak novelty
     # per cell) so that a 10-minute take costs the same as a 60 s one at 20 fps
-    step = max(1, -(-t // MAX_DP_CELLS))
+    step = max(1, -(-t // max_cells))
     cells = np.pad(nov, (0, -t % step)).reshape(-1, step).max(axis=1)
     cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight)
     return boundaries_to_segments([min(c * step, t - 1) for c in cuts], t)

@@ -48,24 +48,28 @@ def ordered_segments(
         emit[:, chain_first[k] : chain_first[k] + min_len] = seg[k][:, None]
     emit[:, gap_idx] = gap[:, None] if allow_gaps else NEG
 
+    # predecessors of every state: itself (self-loop states only), the state before
+    # it, and for the first state of segment k the end of segment k-1 (no gap)
+    states = np.arange(n_states)
+    self_loop = np.zeros(n_states, dtype=bool)
+    self_loop[gap_idx] = True
+    self_loop[chain_first + min_len - 1] = True
+    skip_src = np.full(n_states, -1)
+    skip_src[chain_first[1:]] = chain_first[:-1] + min_len - 1
+    preds = np.stack([np.where(self_loop, states, -1), states - 1, skip_src])  # [3, S]
+    valid = preds >= 0
+    preds_safe = np.where(valid, preds, 0)
+    cols = np.arange(n_states)
+
     score = np.full(n_states, NEG)
     score[0] = emit[0, 0]
     score[chain_first[0]] = emit[0, chain_first[0]]
-    back = np.zeros((t_count, n_states), dtype=np.int32)
-    states = np.arange(n_states)
+    back = np.zeros((t_count, n_states), dtype=np.int64)
     for t in range(1, t_count):
-        # candidate predecessors: stay (self-loop states) or advance by one
-        stay = np.full(n_states, NEG)
-        self_loop = np.concatenate([gap_idx, chain_first + min_len - 1])
-        stay[self_loop] = score[self_loop]
-        adv = np.full(n_states, NEG)
-        adv[1:] = score[:-1]
-        # entering seg k may also come straight from the end of seg k-1, skipping the gap
-        skip = np.full(n_states, NEG)
-        skip[chain_first[1:]] = score[chain_first[:-1] + min_len - 1]
-        best = np.maximum(np.maximum(stay, adv), skip)
-        back[t] = np.where(best == stay, states, np.where(best == adv, states - 1, chain_first[np.maximum(np.searchsorted(chain_first, states) - 1, 0)] + min_len - 1))
-        score = best + emit[t]
+        cand = np.where(valid, score[preds_safe], NEG)
+        choice = cand.argmax(axis=0)
+        back[t] = preds_safe[choice, cols]
+        score = cand[choice, cols] + emit[t]
     # end in the last gap or the last segment's self-loop state
     finals = [gap_idx[-1], chain_first[-1] + min_len - 1]
     state = max(finals, key=lambda s: score[s])

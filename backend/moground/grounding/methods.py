@@ -10,10 +10,13 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from .result import METHODS
-from .changepoint import changepoint_segments, uniform_segments
+from .changepoint import MAX_DP_CELLS, changepoint_segments, uniform_segments
 from .window import window_scores, window_segments
 from .zomg import ZomgConfig, decode_masks, optimise_masks, segment_scores
 
+
+
+ZOMG_INIT_CELLS = 300
 
 
 @dataclass
@@ -54,7 +57,9 @@ def run_method(
     if feats is None:
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
-    init = changepoint_segments(feats, k, encoder.fps, min_len)
+    # ZOMG only needs a starting point, so its change-point DP may run on a coarser grid
+    cells = MAX_DP_CELLS if method == "changepoint" else ZOMG_INIT_CELLS
+    init = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=cells)
     timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
     if method == "changepoint":
         return MethodOutput(init, segment_scores(encoder, feats, text, init, None), timings)
