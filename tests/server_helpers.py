@@ -38,14 +38,17 @@ def _split_prompt(prompt: str) -> list[str]:
 
 
 class LightEngine:
-    def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu", seed: int = 0) -> None:
+    def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu", seed: int = 0,
+                 encoder_options: dict | None = None, llm: dict | None = None) -> None:
         self.encoder, self.device = encoder, device
+        self.encoder_options, self.llm = encoder_options or {}, llm
 
     def decompose(self, prompt: str) -> list[str]:
         return _split_prompt(prompt)
 
     def info(self) -> dict:
-        return {"encoder": "light", "device": self.device, "methods": ["uniform"]}
+        return {"encoder": "light", "device": self.device, "methods": ["uniform"],
+                "encoder_options": self.encoder_options, "llm": self.llm}
 
     def ground(self, clip, prompt=None, actions=None, method="zomg", rig_override=None, options=None):
         options = options or {}

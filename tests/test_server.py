@@ -48,6 +48,18 @@ def test_contract_health_info_decompose_ground(server):
     assert set(result) == {"sub_actions", "segments", "fps", "method", "encoder", "timings_ms", "warnings"}
 
 
+def test_encoder_and_llm_flags_reach_the_worker_engine(tmp_path):
+    srv = ServerProcess(tmp_path / "s.log", "--workers", "1", "--tmr-stats", "/opt/tmr/stats",
+                        "--distilbert", "/opt/distilbert", "--llm-url", "http://127.0.0.1:9", "--llm-model", "m")
+    try:
+        with Client(srv.address, timeout_s=5) as c:
+            engine = c.info()["engine"]
+        assert engine["encoder_options"] == {"stats_dir": "/opt/tmr/stats", "distilbert_dir": "/opt/distilbert"}
+        assert engine["llm"]["url"] == "http://127.0.0.1:9" and engine["llm"]["model"] == "m"
+    finally:
+        srv.stop()
+
+
 def test_errors_arrive_as_coded_exceptions(server):
     pos, names, parents = walk_clip()
     pos[3, 1, 2] = np.inf

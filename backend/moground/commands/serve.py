@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
+
+from ..decompose.cli_args import add_llm_args, llm_config_from_args
+from ._common import add_encoder_args, encoder_options
 
 DEFAULT_BIND = "tcp://127.0.0.1:5757"
 
@@ -15,9 +19,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--bind", default=DEFAULT_BIND, help=f"endpoint to listen on (default {DEFAULT_BIND})")
     p.add_argument("--workers", type=int, default=1, help="worker processes, each loads the model once (default 1)")
-    p.add_argument("--device", default="cpu", help="torch device for the engine: cpu or cuda (default cpu)")
-    p.add_argument("--encoder", default="builtin", help="motion-text encoder name (default builtin)")
-    p.add_argument("--encoder-path", default=None, help="checkpoint for the encoder, if it needs one")
     p.add_argument("--seed", type=int, default=0, help="random seed of the engine (default 0)")
     p.add_argument("--curve-keys", default=None, metavar="DIR",
                    help="enable CURVE: DIR/server.key_secret and DIR/authorized_clients/*.key")
@@ -27,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ray", action="store_true", help="run the engine as a Ray Serve deployment (extra `farm`)")
     p.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray)")
     p.add_argument("--engine-factory", default=None, help=argparse.SUPPRESS)  # tests swap the engine here
+    add_encoder_args(p)
+    add_llm_args(p)
     p.set_defaults(func=run)
 
 
@@ -34,9 +37,11 @@ def run(args: argparse.Namespace) -> int:
     from ..server import Server, ServerConfig
     from ..server.engines import DEFAULT_FACTORY
 
+    llm = llm_config_from_args(args)
     cfg = ServerConfig(
         bind=args.bind, workers=args.workers, device=args.device, encoder=args.encoder,
-        encoder_path=args.encoder_path, seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
+        encoder_path=args.encoder_path, encoder_options=encoder_options(args),
+        llm=None if llm is None else asdict(llm), seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
         deadline_s=args.deadline, drain_s=args.drain, engine_factory=args.engine_factory or DEFAULT_FACTORY,
         ray=args.ray, ray_address=args.ray_address,
     )

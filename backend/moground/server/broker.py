@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import zmq
@@ -51,6 +51,8 @@ class ServerConfig:
     device: str = "cpu"
     encoder: str = "builtin"
     encoder_path: str | None = None
+    encoder_options: dict = field(default_factory=dict)  # e.g. TMR stats_dir, distilbert_dir
+    llm: dict | None = None  # LLMConfig fields; plain data so it crosses to worker processes
     seed: int = 0
     curve_keys: str | None = None
     queue: int = 16             # requests waiting for a worker; more get `busy`
@@ -62,7 +64,10 @@ class ServerConfig:
     ray_address: str | None = None
 
     def factory_kwargs(self) -> dict:
-        return {"encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device, "seed": self.seed}
+        return {
+            "encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device, "seed": self.seed,
+            "encoder_options": dict(self.encoder_options), "llm": self.llm,
+        }
 
 
 @dataclass
