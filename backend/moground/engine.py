@@ -50,10 +50,8 @@ class GroundingEngine:
         self.llm = llm
         self.encoder_name = encoder
         self.encoder = load_encoder(encoder, encoder_path, device=device, **encoder_options)
-
-    @property
-    def untrained(self) -> bool:
-        return not self.encoder.describe().get("trained", True)
+        # describe() counts parameters: ask once, not on every request
+        self.untrained = not self.encoder.describe().get("trained", True)
 
     def decompose(self, prompt: str) -> list[str]:
         return decompose(prompt, self.llm).phrases

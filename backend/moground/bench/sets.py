@@ -32,14 +32,17 @@ class Case:
     spans: list[tuple[int, int]]  # ground truth per phrase, half-open frames
 
 
-def _distinct_spans(rec: ClipRecord, t_count: int) -> list[tuple[int, int, list[str]]]:
-    """HumanML3D captions grouped by span, non-overlapping spans only, in time order."""
+def _distinct_spans(rec: ClipRecord, t_count: int | None = None) -> list[tuple[int, int, list[str]]]:
+    """HumanML3D captions grouped by span (20 fps frames, clipped to ``t_count`` when
+    given), non-overlapping spans only, in time order."""
     groups: dict[tuple[int, int], list[str]] = {}
     for cap in rec.captions:
         if cap.kind != "hml" or cap.start_s is None or cap.end_s is None:
             continue
         s = int(round(cap.start_s * FPS))
-        e = min(t_count, int(round(cap.end_s * FPS)))
+        e = int(round(cap.end_s * FPS))
+        if t_count is not None:
+            e = min(t_count, e)
         if e - s >= int(FPS):  # at least one second inside the clip
             groups.setdefault((s, e), []).append(cap.text.strip().rstrip("."))
     out: list[tuple[int, int, list[str]]] = []
@@ -73,14 +76,15 @@ def real_cmu_cases(split: str = "test", root=None, variants: int = 3, max_trials
     return cases
 
 
-def _pieces(split: str, root) -> list[tuple[str, np.ndarray, str]]:
-    """Candidate held-out pieces: (id, loader key, caption)."""
+def _pieces(split: str, root) -> list[tuple[ClipRecord, tuple[int, int] | None, str]]:
+    """Candidate held-out pieces: (record, span in 20 fps frames or None for the whole
+    clip, caption)."""
     out = []
     for rec in load_records(root, splits=(split,)):
         if rec.source == "bandai":
             out.append((rec, None, bandai_captions(rec.meta["content"], rec.meta["style"])[0]))
         elif rec.source == "cmu":
-            for s, e, texts in _distinct_spans(rec, rec.frames * 10):
+            for s, e, texts in _distinct_spans(rec):
                 out.append((rec, (s, e), texts[0]))
         elif rec.label and rec.quality > 0.5:
             out.append((rec, None, action_captions(rec.label.split(":", 1)[-1])[0]))

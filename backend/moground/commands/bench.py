@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     root = data_root(args.data)
     encoder = load_encoder(args.encoder, args.encoder_path, device=args.device, **encoder_options(args))
-    if not encoder.describe().get("trained", True):
+    described = encoder.describe()
+    if not described.get("trained", True):
         print("WARNING: the builtin encoder has no trained weights; numbers are chance level.", file=sys.stderr)
     t0 = time.perf_counter()
     n_spliced = args.spliced if args.spliced is not None else (12 if args.quick else 100)
@@ -62,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
         "split": args.split,
         "quick": args.quick,
         "seed": args.seed,
-        "encoder": encoder.describe().get("name"),
-        "encoder_trained": encoder.describe().get("trained"),
+        "encoder": described.get("name"),
+        "encoder_trained": described.get("trained"),
         "seconds": round(time.perf_counter() - t0, 1),
         "zomg": vars(zomg),
     }

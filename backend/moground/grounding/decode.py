@@ -59,7 +59,6 @@ def ordered_segments(
     preds = np.stack([np.where(self_loop, states, -1), states - 1, skip_src])  # [3, S]
     valid = preds >= 0
     preds_safe = np.where(valid, preds, 0)
-    cols = np.arange(n_states)
 
     score = np.full(n_states, NEG)
     score[0] = emit[0, 0]
@@ -68,8 +67,8 @@ def ordered_segments(
     for t in range(1, t_count):
         cand = np.where(valid, score[preds_safe], NEG)
         choice = cand.argmax(axis=0)
-        back[t] = preds_safe[choice, cols]
-        score = cand[choice, cols] + emit[t]
+        back[t] = preds_safe[choice, states]
+        score = cand[choice, states] + emit[t]
     # end in the last gap or the last segment's self-loop state
     finals = [gap_idx[-1], chain_first[-1] + min_len - 1]
     state = max(finals, key=lambda s: score[s])
