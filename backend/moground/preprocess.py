@@ -37,16 +37,37 @@ def resample(positions: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray
     return x[lo] * (1 - w) + x[hi] * w
 
 
+def _lateral(p: np.ndarray) -> np.ndarray:
+    """Right-to-left body axis ``[..., 3]`` from ``[..., 22, 3]``: hips plus shoulders."""
+    J = JOINT_INDEX
+    return (p[..., J["left_hip"], :] - p[..., J["right_hip"], :]) + (
+        p[..., J["left_shoulder"], :] - p[..., J["right_shoulder"], :]
+    )
+
+
+def heading_yaws(positions: np.ndarray) -> np.ndarray:
+    """Heading angle of every frame ``[T]`` (radians about +Y, 0 = facing +Z;
+    forward = lateral × up), not unwrapped."""
+    lateral = _lateral(np.asarray(positions))
+    return np.arctan2(-lateral[..., 2], lateral[..., 0])
+
+
 def facing_yaw(positions: np.ndarray, frame: int = 0) -> float:
     """Heading angle (radians, about +Y, 0 = facing +Z) of the body at ``frame``,
     from the hips' and shoulders' left-right axis: forward = lateral × up."""
-    p = positions[frame]
-    J = JOINT_INDEX
-    lateral = (p[J["left_hip"]] - p[J["right_hip"]]) + (p[J["left_shoulder"]] - p[J["right_shoulder"]])
-    fwd = np.cross(lateral, np.array([0.0, 1.0, 0.0]))
-    if np.hypot(fwd[0], fwd[2]) < 1e-6:
+    lateral = _lateral(np.asarray(positions)[frame])
+    if np.hypot(lateral[0], lateral[2]) < 1e-6:
         return 0.0  # lying sideways: no heading to speak of
-    return float(np.arctan2(fwd[0], fwd[2]))
+    return float(np.arctan2(-lateral[2], lateral[0]))
+
+
+def to_heading_frame(vectors: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """Rotate ``[T, ..., 3]`` world vectors by ``-yaw[T]`` about +Y, frame by frame, into
+    each frame's heading frame (x = the body's left, z = forward)."""
+    c = np.cos(yaw).reshape(-1, *([1] * (vectors.ndim - 2)))
+    s = np.sin(yaw).reshape(-1, *([1] * (vectors.ndim - 2)))
+    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
+    return np.stack((c * x - s * z, y, s * x + c * z), axis=-1)
 
 
 def rotate_y(positions: np.ndarray, angle: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..preprocess import heading_yaws, to_heading_frame
 from ..skeleton import JOINT_INDEX as J
 
 FPS = 20.0
@@ -81,16 +82,7 @@ def _join(verbs: list[str], rng: np.random.Generator, attempt: int) -> str:
 
 # -- geometry helpers ---------------------------------------------------------------
 def _heading(pos: np.ndarray) -> np.ndarray:
-    across = (pos[:, J["left_hip"]] - pos[:, J["right_hip"]]) + (pos[:, J["left_shoulder"]] - pos[:, J["right_shoulder"]])
-    return np.unwrap(np.arctan2(-across[:, 2], across[:, 0]))
-
-
-def _to_local(vec: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-    """Rotate [T, ..., 3] world vectors into each frame's heading frame (x left, z forward)."""
-    c = np.cos(yaw).reshape(-1, *([1] * (vec.ndim - 2)))
-    s = np.sin(yaw).reshape(-1, *([1] * (vec.ndim - 2)))
-    x, y, z = vec[..., 0], vec[..., 1], vec[..., 2]
-    return np.stack((c * x - s * z, y, s * x + c * z), axis=-1)
+    return np.unwrap(heading_yaws(pos))
 
 
 def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
@@ -165,9 +157,9 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     leg, arm = max(leg, 0.4), max(arm, 0.3)
     yaw = _heading(pos)
     root = pos[:, J["pelvis"]]
-    local = _to_local(pos - root[:, None], yaw)  # pelvis-relative, heading frame
+    local = to_heading_frame(pos - root[:, None], yaw)  # pelvis-relative, heading frame
     vel = np.gradient(pos, axis=0) * fps
-    root_v = _to_local(vel[:, J["pelvis"]], yaw)
+    root_v = to_heading_frame(vel[:, J["pelvis"]], yaw)
     height = pos[:, :, 1] - floor  # [T, 22] above the floor
     dur = T / fps
 
@@ -318,7 +310,7 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     # legs: kicks, knee raises ------------------------------------------------------
     for s in _SIDES:
         a = local[:, J[f"{s}_ankle"]]
-        av = _to_local(vel[:, J[f"{s}_ankle"]] - vel[:, J["pelvis"]], yaw)
+        av = to_heading_frame(vel[:, J[f"{s}_ankle"]] - vel[:, J["pelvis"]], yaw)
         fwd_kick = (a[:, 2] > 0.55 * leg) & (height[:, J[f"{s}_ankle"]] > 0.3 * leg) & upright
         outward = a[:, 0] if s == "left" else -a[:, 0]
         side_kick = (outward > 0.6 * leg) & (height[:, J[f"{s}_ankle"]] > 0.3 * leg) & upright
@@ -345,7 +337,7 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     ev += _arm_events(pos, local, vel, yaw, height, arm, T, fps, upright)
 
     # what moves, when nothing named fits ------------------------------------------------
-    rel_speed = np.linalg.norm(_to_local(vel - vel[:, J["pelvis"] : J["pelvis"] + 1], yaw), axis=-1)
+    rel_speed = np.linalg.norm(to_heading_frame(vel - vel[:, J["pelvis"] : J["pelvis"] + 1], yaw), axis=-1)
     parts = {
         "left arm": rel_speed[:, [J["left_elbow"], J["left_wrist"]]].mean(),
         "right arm": rel_speed[:, [J["right_elbow"], J["right_wrist"]]].mean(),
@@ -400,7 +392,7 @@ def _arm_events(pos, local, vel, yaw, height, arm, T, fps, upright) -> list[Even
         ev.append(Event(phr, _when(both_raised, T), 2.6, "raise_both"))
     for s in _SIDES:
         w = local[:, J[f"{s}_wrist"]]
-        wv = _to_local(vel[:, J[f"{s}_wrist"]] - vel[:, J[f"{s}_shoulder"]], yaw)
+        wv = to_heading_frame(vel[:, J[f"{s}_wrist"]] - vel[:, J[f"{s}_shoulder"]], yaw)
         rel = w - local[:, J[f"{s}_shoulder"]]
         above_sh = (rel[:, 1] > 0.0) & upright
         waving = False
