@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..errors import BadRequest, UnreadableFile
 from ..grounding.result import METHODS, GroundingResult
 from ._common import add_encoder_args, encoder_options
@@ -27,14 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_encoder_args(p)
-    _add_llm_args(p)
-    p.set_defaults(func=run)
-
-
-def _add_llm_args(p: argparse.ArgumentParser) -> None:
-    from ..decompose.cli_args import add_llm_args
-
     add_llm_args(p)
+    p.set_defaults(func=run)
 
 
 def load_rig_map(path: str | None) -> dict | None:
@@ -50,7 +45,6 @@ def load_rig_map(path: str | None) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..decompose.cli_args import llm_config_from_args
     from ..engine import GroundingEngine
     from ..io import load_motion
 
