@@ -9,6 +9,7 @@ from .errors import MoGroundError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent
+BUILTIN_WEIGHTS = PACKAGE_DIR / "weights" / "builtin.pt"  # the shipped built-in encoder
 
 
 def data_root(explicit: str | os.PathLike | None = None, *, required: bool = True) -> Path | None:

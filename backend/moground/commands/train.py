@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 
-from ..encoders.builtin import DEFAULT_WEIGHTS
+from ..paths import BUILTIN_WEIGHTS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Train the built-in encoder (CPU or CUDA) and save weights + model card.")
     p.add_argument("--data", default=None, help="shared data folder (default: $MOGROUND_DATA or ../shared/data)")
     p.add_argument("--cache", default=None, help="feature/text cache folder (default ~/.cache/moground)")
-    p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write")
+    p.add_argument("--out", default=str(BUILTIN_WEIGHTS), help="weights file to write")
     p.add_argument("--minutes", type=float, default=55.0, help="training time budget")
     p.add_argument("--steps", type=int, default=None, help="fixed number of steps (exactly reproducible)")
     p.add_argument("--seed", type=int, default=0)

@@ -24,14 +24,14 @@ from torch import nn
 
 from ..errors import EncoderError
 from ..features import FEATURE_DIM, motion_features
-from ..paths import PACKAGE_DIR
+from ..paths import BUILTIN_WEIGHTS
 from .base import register_encoder
 from .local_attention import LocalTransformerLayer
 from .minilm import TEXT_DIM, MiniLM
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WEIGHTS = PACKAGE_DIR / "weights" / "builtin.pt"
+DEFAULT_WEIGHTS = BUILTIN_WEIGHTS
 
 
 @dataclass
