@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moground.batch.local_backend import free_port
 from moground.client import Client
 from moground.errors import MoGroundError
 
@@ -113,9 +113,7 @@ def run_level(address: str, clients: int, total: int, clip: tuple, method: str, 
 
 
 def start_server(workers: int, queue: int, extra: list[str]) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_load_server_{port}.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "moground.server", "--bind", address, "--workers", str(workers),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moground.batch.local_backend import free_port  # noqa: F401  (re-exported for the tests)
 from moground.client import Client
 from moground.errors import MoGroundError
 from moground.grounding.result import GroundingResult, Segment
@@ -71,12 +71,6 @@ class LightEngine:
 
 def light_engine(**kwargs) -> LightEngine:
     return LightEngine(**kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kb(pid: int) -> int:

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moground.batch.local_backend import free_port
+
 pytestmark = pytest.mark.blender
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,7 +92,7 @@ def backend(tmp_path_factory):
     from moground.client import Client
     from moground.errors import MoGroundError
 
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "moground.cli", "serve", "--bind", address],
@@ -114,14 +116,6 @@ def client_ready(client, error_type) -> bool:
         return client.health().get("workers_ready", 0) >= 1
     except error_type:
         return False
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- build
@@ -216,7 +210,7 @@ def test_segment_writes_strips_once_per_run_one_undo_step(addon_zip, user_dir, b
 
 
 def test_dead_backend_leaves_file_untouched(addon_zip, user_dir, backend):
-    dead = f"tcp://127.0.0.1:{_free_port()}"
+    dead = f"tcp://127.0.0.1:{free_port()}"
     out = run_scenario("dead_backend", addon_zip, user_dir, bvh=_bvh(), address=backend,
                        dead=dead, prompt=PROMPT, method="uniform")
     assert out["error_live"] is None
@@ -236,7 +230,7 @@ def test_clear_errors_for_bad_input(addon_zip, user_dir, backend):
 
 
 def test_worker_thread_and_hung_backend_timeout(addon_zip, user_dir, backend):
-    hung = f"tcp://127.0.0.1:{_free_port()}"
+    hung = f"tcp://127.0.0.1:{free_port()}"
     out = run_scenario("worker", addon_zip, user_dir, bvh=_bvh(), address=backend, hung=hung,
                        prompt=PROMPT)
     assert out["error"] == "None" and out["labels"][:1] == ["walk forward"], out
@@ -250,7 +244,7 @@ def test_starts_local_backend_when_none_answers(addon_zip, user_dir):
     command = Path(sys.executable).with_name("moground")
     if not command.exists():
         pytest.skip("no `moground` command next to this Python")
-    dead = f"tcp://127.0.0.1:{_free_port()}"
+    dead = f"tcp://127.0.0.1:{free_port()}"
     out = run_scenario("local_start", addon_zip, user_dir, bvh=_bvh(), dead=dead,
                        command=command, prompt=PROMPT)
     assert out["error"] is None, out

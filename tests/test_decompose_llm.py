@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pytest
 
+from moground.batch.local_backend import free_port
 from moground.cli import main
 from moground.decompose import LLMConfig, decompose
 from moground.decompose.llm import SYSTEM_PROMPT, LLMFailure, validate_answer
@@ -190,11 +191,7 @@ def test_slow_server_times_out_and_falls_back(server: FakeModelServer) -> None:
 
 
 def test_unreachable_server_falls_back() -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port that nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # a port that nobody listens on
     result = decompose("walk", LLMConfig(url=f"http://127.0.0.1:{port}", retries=1, backoff_s=0.01))
     assert result.source == "rules" and "cannot reach" in result.warnings[0]
 

@@ -14,7 +14,7 @@ it). Without that file the encoder is randomly initialised and says so in
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
