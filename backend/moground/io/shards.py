@@ -18,21 +18,31 @@ from ..motion import MotionClip
 from ..paths import data_root
 
 
-@lru_cache(maxsize=8)
-def _part(root: str, part: str) -> tuple[dict, dict]:
-    """(skeleton.json, {clip id: index record}) of one data part."""
-    base = Path(root) / part
+def _read_json(path: Path) -> dict:
     try:
-        skel = json.loads((base / "skeleton.json").read_text())
-        index = json.loads((base / "index.json").read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise UnreadableFile(f"cannot read the {part} index in {base}: {exc}") from None
-    records = index["trials"] if part == "cmu" else index["clips"]
-    return skel, {r["id"]: r for r in records}
+        raise UnreadableFile(f"cannot read {path}: {exc}") from None
 
 
 @lru_cache(maxsize=16)
-def _shard(path: str) -> np.lib.npyio.NpzFile:
+def skeleton(part_dir: str) -> tuple[list[str], list[int]]:
+    """(joint names, parent indices) from a data part's skeleton.json."""
+    skel = _read_json(Path(part_dir) / "skeleton.json")
+    return list(skel["joints"]), list(skel["parents"])
+
+
+@lru_cache(maxsize=8)
+def _index(root: str, part: str) -> dict[str, dict]:
+    """{clip id: index record} of the 'cmu' or 'bandai' part."""
+    index = _read_json(Path(root) / part / "index.json")
+    records = index["trials"] if part == "cmu" else index["clips"]
+    return {r["id"]: r for r in records}
+
+
+@lru_cache(maxsize=16)
+def open_shard(path: str) -> np.lib.npyio.NpzFile:
+    """A shard's npz, opened once per process (reading a clip from it is then cheap)."""
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -41,25 +51,25 @@ def _shard(path: str) -> np.lib.npyio.NpzFile:
 
 def clip_ids(part: str, root: str | Path | None = None) -> list[str]:
     """All clip ids of ``part`` ('cmu' or 'bandai')."""
-    return list(_part(str(data_root(root)), part)[1])
+    return list(_index(str(data_root(root)), part))
 
 
 def _load(part: str, clip_id: str, root: str | Path | None) -> MotionClip:
     base = str(data_root(root))
-    skel, records = _part(base, part)
-    rec = records.get(clip_id)
+    rec = _index(base, part).get(clip_id)
     if rec is None:
         raise BadRequest(f"no {part} clip with id {clip_id!r} in {base}/{part}/index.json")
     shard_path = str(Path(base) / part / rec["shard"])
     try:
-        arr = _shard(shard_path)[clip_id].astype(np.float32)
+        arr = open_shard(shard_path)[clip_id].astype(np.float32)
     except KeyError:
         raise UnreadableFile(f"clip {clip_id!r} is listed but absent from {shard_path}") from None
+    names, parents = skeleton(str(Path(base) / part))
     meta = {k: rec[k] for k in ("t0_s", "description", "content", "style", "dataset") if k in rec}
     return MotionClip(
         positions=arr,
-        joint_names=list(skel["joints"]),
-        parents=list(skel["parents"]),
+        joint_names=list(names),
+        parents=list(parents),
         fps=float(rec["fps"]),
         frame_start=0.0,
         units_to_m=1.0,

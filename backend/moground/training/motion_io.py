@@ -8,12 +8,9 @@ their joint names are dataset-specific and belong to the data, not to rig mappin
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-
 import numpy as np
 
+from ..io.shards import open_shard, skeleton
 from ..motion import MotionClip
 from .sources import FPS, ClipRecord
 
@@ -27,20 +24,9 @@ KINECT_OVERRIDE: dict[str, str] = {
 _OVERRIDES = {"msr_action3d": KINECT_OVERRIDE, "utkinect": KINECT_OVERRIDE, "msrc12": KINECT_OVERRIDE}
 
 
-@lru_cache(maxsize=8)
-def _skeleton(folder: str) -> tuple[list[str], list[int]]:
-    skel = json.loads((Path(folder) / "skeleton.json").read_text())
-    return list(skel["joints"]), list(skel["parents"])
-
-
-@lru_cache(maxsize=8)
-def _npz(path: str) -> np.lib.npyio.NpzFile:
-    return np.load(path, allow_pickle=False)
-
-
 def raw_clip(rec: ClipRecord) -> MotionClip:
-    names, parents = _skeleton(str(rec.npz.parent))
-    pos = _npz(str(rec.npz))[rec.key].astype(np.float32)
+    names, parents = skeleton(str(rec.npz.parent))
+    pos = open_shard(str(rec.npz))[rec.key].astype(np.float32)
     return MotionClip(positions=pos, joint_names=names, parents=parents, fps=rec.fps, source=rec.uid)
 
 
