@@ -158,11 +158,7 @@ def ground(motion: dict, prompt: str, method: str, settings: Settings,
         raise Cancelled()
     with _client(settings, address, settings.timeout_s) as client:
         try:
-            return client.ground(
-                motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
-                motion["frame_start"], prompt=prompt, method=method, up_axis="Z",
-                units_to_m=motion.get("units_to_m", 1.0),
-            )
+            return client.ground_motion(motion, prompt=prompt, method=method)
         except BackendUnavailable:
             raise Timeout(
                 f"The backend at {address} did not answer within {settings.timeout_s:g} s "

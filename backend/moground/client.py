@@ -205,3 +205,20 @@ class Client:
         reply, _ = self.request(header, arrays, timeout_s=timeout_s)
         keys = ("sub_actions", "segments", "fps", "method", "encoder", "timings_ms", "warnings")
         return {k: reply[k] for k in keys if k in reply}
+
+    def ground_motion(
+        self,
+        motion: Mapping[str, Any],
+        prompt: str | None = None,
+        method: str = "zomg",
+        options: Mapping[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """Ground the dict the Blender add-on's ``read_armature_motion`` returns
+        (Blender world space: Z up, scene units × ``units_to_m``). The add-on and the
+        batch job both send motion this way."""
+        return self.ground(
+            motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
+            motion["frame_start"], prompt=prompt, method=method, options=options,
+            up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
+        )

@@ -95,16 +95,6 @@ def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
 
 # ---------------------------------------------------------------- grounding
 
-def segments_of(reply: dict) -> list[dict]:
-    """Segment dicts of a ground reply (flat, or nested under ``result``)."""
-    if isinstance(reply.get("segments"), list):
-        return reply["segments"]
-    inner = reply.get("result")
-    if isinstance(inner, dict) and isinstance(inner.get("segments"), list):
-        return inner["segments"]
-    return []
-
-
 def ground_armature(obj, scene, args) -> tuple[dict, object]:
     """Read the motion with the add-on's reader, ground it, write strips with its writer."""
     reader = load_addon_module("motion_reader", args.addon_dir)
@@ -112,21 +102,9 @@ def ground_armature(obj, scene, args) -> tuple[dict, object]:
     from ..client import Client  # torch-free DEALER client
 
     motion = reader.read_armature_motion(obj, scene=scene)
-    client = Client(args.backend, timeout_s=args.timeout, retries=args.retries)
-    try:
-        reply = client.ground(
-            motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
-            motion["frame_start"], args.prompt, method=args.method,
-            options=json.loads(args.options) if args.options else None,
-            up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)),
-        )
-    finally:
-        close = getattr(client, "close", None)
-        if close:
-            close()
-    if isinstance(reply, dict) and reply.get("ok") is False:
-        err = reply.get("error") or {}
-        raise MoGroundError(f"backend: [{err.get('code', 'internal')}] {err.get('message', '')}")
+    options = json.loads(args.options) if args.options else None
+    with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
+        reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors
     track = writer.write_segments(obj, reply, args.prompt, args.method)
     return reply, track
 
@@ -192,7 +170,7 @@ def run(args: argparse.Namespace) -> dict:
             result["status"] = "skipped"
             return result
         reply, track = ground_armature(obj, _scene_of(obj), args)
-        segments = segments_of(reply)
+        segments = reply["segments"]
         stamp = make_stamp(args.prompt, args.method, __version__, track.name)
         obj[STAMP_KEY] = stamp
         save_safely(target, obj.name, stamp, track.name, len(track.strips), original_stat)
