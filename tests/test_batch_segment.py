@@ -129,7 +129,9 @@ def _check_intact(blends: list[Path], originals: dict[Path, str], prompt: str) -
 
 def test_killed_batch_leaves_every_file_intact_and_rerun_finishes(tmp_path, backend):
     folder = tmp_path / "takes"
-    blends = h.make_blends(folder, 4)
+    # six files, two jobs: each kill below leaves files unstarted even when both
+    # workers finish in the same polling interval (grounding takes ~1 s a file)
+    blends = h.make_blends(folder, 6)
     originals = {b: h.digest(b) for b in blends}
     prompt = "run, then wave"
     args = (str(folder), "--prompt", prompt, "--backend", backend, "--jobs", "2")
