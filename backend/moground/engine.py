@@ -76,8 +76,13 @@ class GroundingEngine:
         method: str = "zomg",
         rig_override: dict | None = None,
         options: dict | None = None,
+        trace: bool = False,
     ) -> GroundingResult:
-        """Ground a prompt (or explicit ordered ``actions``) in ``clip``."""
+        """Ground a prompt (or explicit ordered ``actions``) in ``clip``.
+
+        ``trace=True`` also attaches the per-frame signals a timeline picture draws
+        (``result.trace``, see ``moground.plots.trace``); it costs a few extra pooling
+        calls, so only pictures ask for it."""
         opts = dict(options or {})
         timings: dict[str, float] = {}
         warnings: list[str] = []
@@ -116,7 +121,13 @@ class GroundingEngine:
         timings["text_ms"] = (time.perf_counter() - t0) * 1e3
 
         zcfg = ZomgConfig(seed=self.seed, **{k: opts[k] for k in ("steps", "lr", "tau") if k in opts})
-        out = run_method(method, self.encoder, motion, text, min_len, zomg=zcfg)
+        feats = None
+        if trace:
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                feats = self.encoder.frame_features(motion)
+            timings["encoder_ms"] = (time.perf_counter() - t0) * 1e3
+        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
 
@@ -137,7 +148,16 @@ class GroundingEngine:
             )
         if self.untrained:
             warnings.append("the builtin encoder has no trained weights: results are not meaningful")
+        signals = None
+        if trace:
+            from .plots.trace import build_trace
+
+            signals = build_trace(
+                self.encoder, motion, feats, text, phrases, prepared.times_s, clip.fps,
+                clip.frame_start, clip.duration_s, method, out.info.get("masks"),
+            )
         return GroundingResult(
+            trace=signals,
             sub_actions=phrases,
             segments=segments,
             fps=clip.fps,
