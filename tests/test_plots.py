@@ -176,3 +176,54 @@ def test_packaged_take_is_small_and_attributed():
         assert z["positions"].dtype == np.float16
     assert "CMU" in take.attribution and "mocap.cs.cmu.edu" in take.attribution
     assert take.truth[0]["start_s"] == 0.0 and take.truth[-1]["end_s"] == pytest.approx(take.clip.duration_s, abs=0.05)
+
+
+def _bench_payload():
+    rng = np.random.default_rng(0)
+    methods = ["zomg", "changepoint", "window", "uniform"]
+    sets = {}
+    for name in ["realchains/take/verbatim", "realchains/take/open", "spliced/spliced/caption"]:
+        rows = {}
+        for m in methods:
+            e = float(rng.uniform(0.3, 0.8))
+            rows[m] = {"miou": [e, e - 0.1, e + 0.08], "control_miou": [e - 0.1, e - 0.2, e],
+                       "gap": [0.1, -0.02, 0.2] if m != "uniform" else [0.0, 0.0, 0.0], "auroc": 0.6}
+        sets[name] = {"cases": 5, "clips": 5, "segments": 40, "methods": rows}
+    cases = []
+    for m in methods:
+        for _ in range(20):
+            sc = list(rng.uniform(0, 1, 4)) if m != "uniform" else [0.25] * 4
+            cases.append({"method": m, "control": False, "scores": sc, "ious": list(rng.uniform(0, 1, 4))})
+    return {"sets": sets, "cases": cases, "split": "test", "seed": 0}
+
+
+def test_bench_summary_figure(tmp_path):
+    from moground.plots.bench_figures import plot_bench_summary, reliability, write_bench_plots
+
+    fig = plot_bench_summary(_bench_payload(), tmp_path / "s.png")
+    assert len(_artists(fig, "miou-bar")) == 3 * 4 and len(_artists(fig, "gap-bar")) == 3 * 4
+    img = _read_png(tmp_path / "s.png")
+    assert img.shape[1] == 1600 and img[..., :3].std() > 0.1
+    # an older payload (plain mIoU floats, no controls, no cases) still draws
+    old = {"sets": {"spliced": {"clips": 3, "methods": {"zomg": {"miou": 0.8}, "uniform": {"miou": 0.6}}}}}
+    assert write_bench_plots(old, tmp_path / "old") == [tmp_path / "old" / "bench_summary.png"]
+    pts = reliability([0.05, 0.07, 0.95, 0.99], [0.1, 0.6, 0.9, 0.2])
+    assert pts == [(pytest.approx(0.06), 0.5, 2), (pytest.approx(0.97), 0.5, 2)]
+
+
+def test_bench_case_timeline(engine, tmp_path):
+    from types import SimpleNamespace
+
+    from moground.plots.bench_figures import write_bench_plots
+    from moground.preprocess import prepare
+    from moground.rigmap import map_to_canonical
+
+    take = load_demo_take()
+    fps = engine.encoder.fps
+    motion = prepare(map_to_canonical(take.clip), fps).positions
+    spans = [(round(t["start_s"] * fps), min(len(motion), round(t["end_s"] * fps))) for t in take.truth]
+    case = SimpleNamespace(set_name="realchains", kind="take", vocab="verbatim", clip_id="86_05", motion=motion,
+                           phrases=take.actions, spans=spans, labels=take.actions)
+    files = write_bench_plots(_bench_payload(), tmp_path, encoder=engine.encoder, cases=[case])
+    assert [f.name for f in files] == ["bench_summary.png", "realchains_take_verbatim_86_05.png"]
+    assert _read_png(files[1]).shape[1] == 1600
