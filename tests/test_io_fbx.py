@@ -81,3 +81,13 @@ def test_fbx_without_bpy_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "bpy", None)  # import bpy → ImportError
     with pytest.raises(UnreadableFile, match=r"moground\[dev\]"):
         load_motion(path)
+
+
+@pytest.mark.blender
+def test_a_broken_fbx_gets_a_one_line_error(tmp_path):
+    pytest.importorskip("bpy")
+    path = tmp_path / "x.fbx"
+    path.write_text("; FBX 7.4.0 project file\nKaydara")
+    with pytest.raises(UnreadableFile) as info:
+        load_motion(path)
+    assert "\n" not in str(info.value) and "x.fbx" in str(info.value)

@@ -196,6 +196,7 @@ def import_take(path: Path, armature: str | None = None) -> bpy.types.Object:
     try:
         obj = importer(path, armature) if importer is import_fbx else importer(path)
     except RuntimeError as exc:  # importer operators report failures as RuntimeError
-        raise UnreadableFile(f"{path.name}: import failed: {exc}") from exc
+        lines = str(exc).strip().splitlines() or ["unreadable"]
+        raise UnreadableFile(f"{path.name}: import failed: {lines[-1].strip()}") from exc
     _fit_scene_range(scene, obj)
     return obj

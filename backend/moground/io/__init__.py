@@ -101,7 +101,7 @@ def _read_any_npz(p: Path, fmt, fps, body_model, device) -> MotionClip:
         fmt = "moground" if "positions" in keys else "smpl"
         if fmt == "smpl" and not keys & {"poses", "root_orient", "global_orient", "betas"}:
             raise UnreadableFile(
-                f"{p.name}: neither a MoGround npz (positions, joint_names, parents, fps) nor "
+                f"{p.name}: missing keys: neither a MoGround npz (positions, joint_names, parents, fps) nor "
                 f"SMPL parameters (poses, trans, betas...); it holds {sorted(keys)[:12]}"
             )
     if fmt == "moground":
