@@ -24,7 +24,7 @@ def _z_up_m() -> np.ndarray:
 @pytest.fixture(scope="module")
 def fbx_files(tmp_path_factory):
     bpy = pytest.importorskip("bpy")
-    from moground.batch.mocap_import import armature_from_positions, fresh_scene
+    from moground.blender.mocap_import import armature_from_positions, fresh_scene
 
     folder = tmp_path_factory.mktemp("fbx")
     pos = _z_up_m()

@@ -251,9 +251,9 @@ def test_from_mocap_imports_an_amass_take_as_an_armature(models, tmp_path, monke
     """`segment --from-mocap` path: the take becomes an armature whose bone heads are the
     reader's joints (Blender's Z up), read back by the add-on's reader."""
     pytest.importorskip("bpy")
-    from moground.batch.addon_loader import load_addon_module
     from moground.batch.discover import expand_inputs
-    from moground.batch.mocap_import import import_take
+    from moground.blender import motion_reader
+    from moground.blender.mocap_import import import_take
 
     takes = tmp_path / "takes"
     takes.mkdir()
@@ -263,7 +263,7 @@ def test_from_mocap_imports_an_amass_take_as_an_armature(models, tmp_path, monke
     assert expand_inputs([takes], from_mocap=True) == [f.resolve()]
     monkeypatch.setenv("MOGROUND_BODY_MODELS", str(models))
     obj = import_take(f)
-    motion = load_addon_module("motion_reader").read_armature_motion(obj)
+    motion = motion_reader.read_armature_motion(obj)
     clip = load_motion(f, body_model=models)
     order = [motion["bone_names"].index(n) for n in CANONICAL_JOINTS]
     z_up = np.stack([clip.positions[..., 0], -clip.positions[..., 2], clip.positions[..., 1]], axis=-1)

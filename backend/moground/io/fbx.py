@@ -1,8 +1,8 @@
 """FBX on the command line, through Blender's ``bpy`` module.
 
 The same code as ``moground segment --from-mocap``: Blender's FBX importer into a fresh
-scene (``batch.mocap_import.import_take``), then the add-on's reader of deform-bone world
-heads (``motion_reader.read_armature_motion``). So a take grounds the same from the
+scene (``blender.mocap_import.import_take``), then the add-on's reader of deform-bone world
+heads (``blender.motion_reader.read_armature_motion``). So a take grounds the same from the
 command line, from the batch and from the add-on.
 """
 
@@ -30,11 +30,10 @@ def read_fbx(path: str | os.PathLike, armature: str | None = None) -> MotionClip
         import bpy  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         raise UnreadableFile(NO_BPY) from None
-    from ..batch.addon_loader import load_addon_module
-    from ..batch.mocap_import import import_take
+    from ..blender import motion_reader as reader
+    from ..blender.mocap_import import import_take
 
     p = Path(path)
-    reader = load_addon_module("motion_reader")
     with _stdout_to_stderr():  # Blender's importer prints; `ground --json` owns stdout
         obj = import_take(p, armature=armature)
         try:
