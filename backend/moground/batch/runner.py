@@ -43,6 +43,9 @@ class BatchOptions:
     file_timeout_s: float = 1800.0
     options: dict = field(default_factory=dict)  # engine options, e.g. {"steps": 60}
     progress: bool | None = None  # None: only on a terminal
+    export_actions: bool = False  # bake one action per sub-action into the saved file
+    keep_frames: bool = False  # baked actions keep the source frames (default: start at 0)
+    export_fbx: str | None = None  # folder: one FBX per sub-action, in <folder>/<file stem>/
     env: dict = field(default_factory=dict)
 
 
@@ -59,6 +62,12 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args.append("--force")
     if opts.options:
         args += ["--options", json.dumps(opts.options)]
+    if opts.export_actions:
+        args.append("--export-actions")
+    if opts.keep_frames:
+        args.append("--keep-frames")
+    if opts.export_fbx:
+        args += ["--export-fbx", str(Path(opts.export_fbx).resolve())]
     return args
 
 
