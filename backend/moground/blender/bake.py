@@ -44,10 +44,15 @@ def source_fcurves(obj) -> list:
         raise NlaWriteError("no_action", f"Armature '{obj.name}' has no action assigned")
     if not _layered(action):
         return list(action.fcurves)
-    from bpy_extras import anim_utils
-
-    bag = anim_utils.action_get_channelbag_for_slot(action, getattr(anim, "action_slot", None))
-    return list(bag.fcurves) if bag is not None else []
+    slot = getattr(anim, "action_slot", None)
+    if slot is None:
+        return []
+    for layer in action.layers:  # what bpy_extras.anim_utils.action_get_channelbag_for_slot does
+        for strip in layer.strips:
+            bag = strip.channelbag(slot)
+            if bag is not None:
+                return list(bag.fcurves)
+    return []
 
 
 class _Target:
@@ -194,10 +199,8 @@ def export_fbx(obj, actions: list, folder: str) -> list[str]:
     """One FBX per action through Blender's own exporter (armature only, the action
     baked over its frame range). The object's action, slot, NLA state, selection and
     the scene frame range are restored afterwards."""
-    import addon_utils
-
-    if not hasattr(bpy.ops.export_scene, "fbx"):
-        addon_utils.enable("io_scene_fbx", default_set=False)
+    if not hasattr(bpy.ops.export_scene, "fbx"):  # the bundled exporter was disabled
+        bpy.ops.preferences.addon_enable(module="io_scene_fbx")
     os.makedirs(folder, exist_ok=True)
     scene = obj.users_scene[0] if obj.users_scene else bpy.context.scene
     anim = obj.animation_data
