@@ -169,6 +169,7 @@ def run(args: argparse.Namespace) -> dict:
         if not args.force and stamp_matches(prior, args.prompt, args.method, __version__):
             result["status"] = "skipped"
             return result
+        safe_save.check_writable(target)  # a read-only file is refused before the grounding work
         reply, track = ground_armature(obj, _scene_of(obj), args)
         segments = reply["segments"]
         stamp = make_stamp(args.prompt, args.method, __version__, track.name)
@@ -177,6 +178,8 @@ def run(args: argparse.Namespace) -> dict:
         result.update(status="ok", segments=segments)
     except MoGroundError as exc:
         result["error"] = f"[{exc.code}] {exc.message}"
+    except PermissionError as exc:
+        result["error"] = f"[not_writable] {exc.filename or ''}: {exc.strerror or exc}"
     except (ValueError, RuntimeError) as exc:  # the add-on's reader/writer errors carry a code
         code = getattr(exc, "code", None)
         if code:
