@@ -38,6 +38,7 @@ from ..protocol import (
 )
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner
+from .lifeline import parent_alive
 from .security import check_bind, enable_curve_server
 
 log = logging.getLogger("moground.server")
@@ -225,7 +226,7 @@ class Server:
                         break
                     self._guarded(self._on_client, msg)
             now = time.monotonic()
-            if self.cfg.parent_pid is not None and not self.stopping and not _pid_alive(self.cfg.parent_pid):
+            if self.cfg.parent_pid is not None and not self.stopping and not parent_alive(self.cfg.parent_pid):
                 log.warning("parent process %d is gone; stopping", self.cfg.parent_pid)
                 self.request_stop()
             self._watch_workers(now)
@@ -435,18 +436,6 @@ class Server:
             job = self.queue.popleft()
             slot.job = job
             self.back.send_multipart([slot.wid, b"job", job.seq, *job.frames], copy=False)
-
-
-def _pid_alive(pid: int) -> bool:
-    if os.getppid() == pid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _same_frames(a: list, b: list) -> bool:
