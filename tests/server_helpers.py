@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moground.batch.local_backend import free_port  # noqa: F401  (re-exported for the tests)
+from moground.blender.local_backend import free_port  # noqa: F401  (re-exported for the tests)
 from moground.client import Client
 from moground.errors import MoGroundError
 from moground.grounding.result import GroundingResult, Segment

@@ -12,7 +12,7 @@ import pytest
 from moground.batch import safe_save
 from moground.batch.discover import build_work, load_prompt_table
 from moground.batch.report import FileResult, write_report
-from moground.batch.stamp import make_stamp, read_stamp, stamp_matches
+from moground.blender.stamp import make_stamp, read_stamp, stamp_matches
 from moground.commands.segment import parse_options
 from moground.errors import BadRequest
 

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from moground.batch.local_backend import free_port
+from moground.blender.local_backend import free_port
 from moground.cli import main
 from moground.decompose import LLMConfig, decompose
 from moground.decompose.llm import SYSTEM_PROMPT, LLMFailure, validate_answer

@@ -26,10 +26,9 @@ from .protocol import (
     make_ground_request,
     make_request,
     new_request_id,
+    DEFAULT_ADDRESS,
     PROTOCOL_VERSION,
 )
-
-DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"
 
 
 class BackendUnavailable(MoGroundError):

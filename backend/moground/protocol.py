@@ -34,6 +34,7 @@ from .errors import (
 )
 
 PROTOCOL_VERSION = 1
+DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
 
 LIMITS: dict[str, int] = {
     "max_frames": 72_000,          # 10 minutes at 120 fps

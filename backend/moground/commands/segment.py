@@ -64,7 +64,7 @@ def parse_options(pairs: list[str]) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..batch.local_backend import LocalBackend
+    from ..blender.local_backend import LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.runner import BatchOptions, BatchRunner
 

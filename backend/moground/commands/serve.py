@@ -6,9 +6,8 @@ import argparse
 from dataclasses import asdict
 
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
+from ..protocol import DEFAULT_ADDRESS as DEFAULT_BIND
 from ._common import add_encoder_args, encoder_options
-
-DEFAULT_BIND = "tcp://127.0.0.1:5757"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -26,6 +26,7 @@ import zmq
 from .. import __version__
 from ..errors import MoGroundError
 from ..protocol import (
+    DEFAULT_ADDRESS,
     LIMITS,
     PROTOCOL_VERSION,
     REQUEST_KINDS,
@@ -47,7 +48,7 @@ reqlog = logging.getLogger("moground.server.requests")
 
 @dataclass
 class ServerConfig:
-    bind: str = "tcp://127.0.0.1:5757"
+    bind: str = DEFAULT_ADDRESS
     workers: int = 1
     device: str = "cpu"
     encoder: str = "builtin"

@@ -2,9 +2,10 @@
 
 Runs in three hosts with the same code: a worker subprocess of ``moground
 segment`` (the ``bpy`` module), ``blender -b FILE --python
-scripts/moground_blender_job.py -- ...`` (``--blender PATH``), and a Flamenco
+moground/blender/job_script.py -- ...`` (``--blender PATH``), and a Flamenco
 task. Imports only bpy, numpy, pyzmq (via the torch-free client) and the
-add-on's own reader/writer, so Blender's bundled Python can run it.
+torch-free parts of moground, among them the reader and writer the add-on uses, so
+Blender's bundled Python can run it.
 
 Exit status 0 = segmented or skipped, 1 = failed; the result is printed as one
 ``MOGROUND_RESULT {json}`` line and, with ``--result``, written as JSON.
@@ -24,8 +25,9 @@ import bpy  # type: ignore[import-not-found]
 
 from .. import __version__
 from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
-from . import safe_save
-from .addon_loader import load_addon_module
+from ..batch import safe_save
+from ..client import Client
+from . import motion_reader, nla_writer
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
 RESULT_TAG = "MOGROUND_RESULT"
@@ -43,7 +45,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--result", default=None, help="write the result JSON here")
-    p.add_argument("--addon-dir", default=None)
     p.add_argument("--options", default=None, help="JSON object of engine options")
     return p.parse_args(argv)
 
@@ -96,16 +97,12 @@ def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
 # ---------------------------------------------------------------- grounding
 
 def ground_armature(obj, scene, args) -> tuple[dict, object]:
-    """Read the motion with the add-on's reader, ground it, write strips with its writer."""
-    reader = load_addon_module("motion_reader", args.addon_dir)
-    writer = load_addon_module("nla_writer", args.addon_dir)
-    from ..client import Client  # torch-free DEALER client
-
-    motion = reader.read_armature_motion(obj, scene=scene)
+    """Read the motion, ground it, write strips: the add-on's reader and writer."""
+    motion = motion_reader.read_armature_motion(obj, scene=scene)
     options = json.loads(args.options) if args.options else None
     with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
         reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors
-    track = writer.write_segments(obj, reply, args.prompt, args.method)
+    track = nla_writer.write_segments(obj, reply, args.prompt, args.method)
     return reply, track
 
 
