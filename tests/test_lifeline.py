@@ -71,3 +71,38 @@ def test_sigkilled_segment_takes_its_local_backend_down(tmp_path):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_sigkilled_segment_takes_its_running_jobs_down(tmp_path):
+    """The per-file job processes run in their own sessions (so a Ctrl-C goes to the
+    driver only); a SIGKILLed driver must still take them along."""
+    import batch_helpers as h
+    import pytest
+    import zmq
+
+    if h.bvh_dir() is None:
+        pytest.skip("shared data (bandai/raw_bvh) not found")
+    blends = h.make_blends(tmp_path / "takes", 1)
+    ctx = zmq.Context()
+    silent = ctx.socket(zmq.ROUTER)  # a backend that takes the request and never answers
+    silent.setsockopt(zmq.LINGER, 0)
+    port = silent.bind_to_random_port("tcp://127.0.0.1")
+    proc = subprocess.Popen([sys.executable, "-m", "moground.cli", "segment", str(blends[0]), "--prompt", "walk",
+                             "--backend", f"tcp://127.0.0.1:{port}", "--no-progress"], cwd=REPO_DIR,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    jobs: list[int] = []
+    try:
+        assert silent.poll(120_000), "the job never sent its request"
+        jobs = _children(proc.pid)
+        assert jobs, "no job process"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert _wait_for(lambda: not any(_alive(p) for p in jobs), 20), "a job outlived its driver"
+    finally:
+        for pid in jobs:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+        silent.close()
+        ctx.term()

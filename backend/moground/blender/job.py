@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -206,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:  # blender ... --python job.py -- ARGS
         argv = argv[argv.index("--") + 1:]
     args = parse_args(argv)
+    if os.environ.get("MOGROUND_PARENT_PID", "").isdigit():  # started by `moground segment`
+        from ..lifeline import die_with_parent
+
+        die_with_parent(int(os.environ["MOGROUND_PARENT_PID"]), signal.SIGKILL)  # saves are atomic
     result = run(args)
     write_result(result, args.result)
     return 0 if result["status"] in ("ok", "skipped") else 1

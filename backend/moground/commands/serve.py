@@ -39,10 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from ..server import Server, ServerConfig
     from ..server.engines import DEFAULT_FACTORY
 
-    if args.parent_pid is not None:
-        from ..server.lifeline import die_with_parent
-
-        die_with_parent(args.parent_pid)  # SIGTERM: a clean stop that takes the workers along
     llm = llm_config_from_args(args)
     cfg = ServerConfig(
         bind=args.bind, workers=args.workers, device=args.device, encoder=args.encoder,

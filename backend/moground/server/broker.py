@@ -39,7 +39,7 @@ from ..protocol import (
 )
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner
-from .lifeline import parent_alive
+from ..lifeline import parent_alive
 from .security import check_bind, enable_curve_server
 
 log = logging.getLogger("moground.server")

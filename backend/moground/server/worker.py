@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import zmq
 
 from ..errors import MoGroundError
-from .lifeline import die_with_parent, parent_alive
+from ..lifeline import die_with_parent, parent_alive
 
 log = logging.getLogger("moground.server.worker")
 

@@ -2,9 +2,12 @@
 worker started by the server) must not outlive it, even when the parent is SIGKILLed
 and gets no chance to clean up.
 
-Two layers: on Linux the kernel sends ``sig`` when the parent dies (PR_SET_PDEATHSIG);
-everywhere, the caller also polls :func:`parent_alive` (the server's loop, the worker's
-job loop), which covers other systems and a parent that died before we armed the signal.
+Two layers: on Linux the kernel sends ``sig`` when the parent dies (PR_SET_PDEATHSIG:
+server workers, batch job processes); and long-running loops poll :func:`parent_alive`
+(the server with ``--parent-pid``, the worker's job loop), which works everywhere. The
+kernel signal fires when the *thread* that started the child exits, so it is only armed
+for children whose starting thread waits for them; a backend started from a short-lived
+thread (the add-on's) relies on the poll. Standard library only.
 """
 
 from __future__ import annotations
