@@ -138,3 +138,21 @@ def test_segment_boundaries_are_whole_source_frames_and_cover_the_last_frame(eng
     assert segs[0].start_frame == 1.0
     assert segs[-1].end_frame == 1.0 + clip.num_frames  # the last frame belongs to the last segment
     assert all(a.end_frame == b.start_frame for a, b in zip(segs, segs[1:]))
+
+
+@pytest.mark.parametrize("content", ["pickled", "garbage"])
+def test_bad_encoder_weights_never_suggest_weights_only_false(tmp_path, content):
+    import torch
+
+    from moground.encoders import load_encoder
+    from moground.errors import EncoderError
+
+    path = tmp_path / "weights.pt"
+    if content == "pickled":
+        torch.save({"config": {}, "state_dict": {}, "hook": print}, path)  # a global: code, not tensors
+    else:
+        path.write_bytes(b"\x80\x02not a checkpoint")
+    with pytest.raises(EncoderError) as info:
+        load_encoder("builtin", str(path))
+    assert "weights_only" not in info.value.message and "\n" not in info.value.message
+    assert str(path) in info.value.message
