@@ -338,6 +338,16 @@ def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, me
     bpy.ops.moground.clear("EXEC_DEFAULT", True)
     out["cleared"] = {"markers": _markers(), "nla": obj_state(name)["nla"],
                       "baked_left": sorted(a.name for a in bpy.data.actions if bake.BAKE_KEY in a)}
+    # a phrase the prompt repeats: "walk", "walk (2)", "walk (3)" in prompt order everywhere
+    writer = sys.modules[f"{MODULE}.wire.blender.nla_writer"]
+    repeated = [{"label": lab, "index": i, "start_frame": s, "end_frame": s + 40, "score": 0.5}
+                for i, (lab, s) in enumerate([("walk", 1), ("kick", 41), ("walk", 81), ("walk", 121)])]
+    obj = bpy.data.objects[name]
+    writer.write_segments(obj, {"segments": repeated}, "walk, kick, walk, walk", "uniform")
+    markers.write_markers(bpy.context.scene, name, repeated)
+    out["repeated"] = {"strips": [s[0] for s in obj_state(name)["nla"][0][1]],
+                       "markers": [m for m, f in sorted(_markers(), key=lambda x: x[1]) if m != "artist"],
+                       "actions": [a.name for a in bake.bake_actions(obj)]}
     return out
 
 

@@ -288,3 +288,5 @@ def test_markers_clear_and_bake_to_actions(addon_zip, user_dir, backend):
     # Clear removes MoGround's markers and tracks, keeps the artist's marker and the baked actions
     assert out["cleared"]["markers"] == [["artist", 5]] and out["cleared"]["nla"] == []
     assert sorted(out["cleared"]["baked_left"]) == sorted(labels)
+    names = ["walk", "kick", "walk (2)", "walk (3)"]
+    assert out["repeated"] == {"strips": names, "markers": names, "actions": names}

@@ -1,6 +1,7 @@
 """Bake grounded segments into actions of their own, and export them as FBX.
 
-One new action per sub-action, named after it, holding the source action's keys in
+One new action per sub-action, named after it (a phrase the prompt repeats: "walk",
+"walk (2)", ... in prompt order, like the strips), holding the source action's keys in
 the segment's frame range (with a key at each end, evaluated from the curve when the
 source has none there), shifted so that it starts at frame 0 or kept at the source
 frames, as the artist picks. The source action is only read. Baked actions get a
@@ -23,7 +24,7 @@ import re
 import bpy
 import numpy as np
 
-from .nla_writer import RESULT_KEY, NlaWriteError, _clip_name, _plan
+from .nla_writer import RESULT_KEY, NlaWriteError, _plan
 
 BAKE_KEY = "moground_bake"  # on baked actions: {"source", "label", "index", "start", "end", "shift"}
 _KEY_FLOATS = ("co", "handle_left", "handle_right")
@@ -116,18 +117,6 @@ def _copy_range(src, dst, start: int, end: int, shift: int) -> None:
 
 # ---------------------------------------------------------------- baking
 
-def _names(plan: list[dict]) -> list[str]:
-    """Action names: the sub-action, with " (2)", " (3)" for repeated ones in order."""
-    counts: dict[str, int] = {}
-    total = {s["label"]: sum(p["label"] == s["label"] for p in plan) for s in plan}
-    out = []
-    for seg in plan:
-        counts[seg["label"]] = counts.get(seg["label"], 0) + 1
-        base = _clip_name(seg["label"], reserve=6)
-        out.append(base if total[seg["label"]] == 1 else f"{base} ({counts[seg['label']]})")
-    return out
-
-
 def _reusable(name: str, source: str):
     """MoGround's earlier bake of the same source under this name, else None."""
     act = bpy.data.actions.get(name)
@@ -156,13 +145,15 @@ def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: 
         if not stored:
             raise NlaWriteError("no_result", f"'{obj.name}' has no MoGround segments: run Segment first")
         segments = [{"label": s["label"], "index": s["index"], "start_frame": s["start"], "end_frame": s["end"],
-                     "score": s.get("score", 0.0)} for s in json.loads(stored)["segments"]]
+                     "score": s.get("score", 0.0), "low_confidence": s.get("low_confidence", False)}
+                    for s in json.loads(stored)["segments"]]
     plan = _plan(segments if isinstance(segments, dict) else {"segments": list(segments)})
     if not curves:
         raise NlaWriteError("no_keys", f"Action '{source.name}' has no F-curves to bake")
     made = []
     try:
-        for seg, name in zip(plan, _names(plan)):
+        for seg in plan:
+            name = seg["name"]
             start, end = seg["start"], seg["end"]
             shift = start if shift_to_zero else 0
             act = _reusable(name, source.name)

@@ -13,6 +13,8 @@ import json
 
 import bpy  # noqa: F401  (the module runs inside Blender)
 
+from .nla_writer import _plan
+
 MARKERS_KEY = "moground_markers"
 _MAX_NAME_BYTES = 63
 
@@ -50,12 +52,15 @@ def clear_markers(scene, obj_name: str | None = None) -> int:
 
 def write_markers(scene, obj_name: str, segments: list[dict]) -> list:
     """Replace ``obj_name``'s MoGround markers with one per segment start. ``segments``
-    are grounding segment dicts (``label``, ``start_frame``, optional ``low_confidence``)."""
+    are grounding segment dicts (``label``, ``start_frame``, ``end_frame``, optional
+    ``low_confidence``); names and frames are the NLA strips' ("walk (2)" for a
+    repeated phrase)."""
+    plan = _plan({"segments": list(segments)})
     clear_markers(scene, obj_name)
     made, records = [], []
-    for seg in sorted(segments, key=lambda s: float(s["start_frame"])):
-        frame = int(round(float(seg["start_frame"])))
-        name = _name(seg["label"], bool(seg.get("low_confidence", False)))
+    for seg in plan:
+        frame = seg["start"]
+        name = _name(seg["name"], seg["low_confidence"])
         made.append(scene.timeline_markers.new(name, frame=frame))
         records.append({"object": obj_name, "name": name, "frame": frame})
     scene[MARKERS_KEY] = json.dumps(_owned(scene) + records)
