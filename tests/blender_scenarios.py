@@ -318,7 +318,7 @@ def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, me
     first = out["shifted"][1]
     act = bpy.data.actions[first["name"]]
     anim = obj.animation_data
-    keep = anim.action
+    keep, keep_slot = anim.action, getattr(anim, "action_slot", None)
     anim.use_nla = False
     anim.action = act
     if hasattr(anim, "action_slot") and len(act.slots):
@@ -327,12 +327,14 @@ def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, me
     scene.frame_start, scene.frame_end = int(act.frame_range[0]), int(act.frame_range[1])
     baked_pos = reader.read_armature_motion(obj)["positions"]
     anim.action, anim.use_nla = keep, True
+    if keep_slot is not None:
+        anim.action_slot = keep_slot
     start = first["info"]["start"] - 1  # the take starts at frame 1
     n = min(len(baked_pos), len(src) - start)
     out["baked_err"] = float(np.abs(baked_pos[:n] - src[start:start + n]).max())
     markers = sys.modules[f"{MODULE}.wire.blender.markers"]
     low = markers.write_markers(bpy.context.scene, "Other", [
-        {"label": "kick", "start_frame": 40, "low_confidence": True}])
+        {"label": "kick", "start_frame": 40, "end_frame": 60, "low_confidence": True}])
     out["low_marker"] = [m.name for m in low]
     markers.clear_markers(bpy.context.scene, "Other")
     bpy.ops.moground.clear("EXEC_DEFAULT", True)

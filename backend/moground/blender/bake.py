@@ -46,6 +46,8 @@ def source_fcurves(obj) -> list:
     if not _layered(action):
         return list(action.fcurves)
     slot = getattr(anim, "action_slot", None)
+    if slot is None and len(action.slots) == 1:  # assigned without a slot: the only one it has
+        slot = action.slots[0]
     if slot is None:
         return []
     for layer in action.layers:  # what bpy_extras.anim_utils.action_get_channelbag_for_slot does
