@@ -141,13 +141,13 @@ def test_error_reply_maps_back_to_the_same_error_class():
 
 
 def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
-    """The add-on vendors protocol.py, client.py and errors.py as a package of their own."""
+    """The add-on vendors protocol.py, client.py, errors.py and options.py as a package of their own."""
     pkg = tmp_path / "vendored"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    from moground import client, errors
+    from moground import client, errors, options
 
-    for mod in (P, client, errors):
+    for mod in (P, client, errors, options):
         shutil.copy(mod.__file__, pkg)
     code = ("import sys; sys.modules['torch'] = None; sys.modules['bpy'] = None; sys.modules['moground'] = None\n"
             "import vendored.protocol, vendored.client\n"

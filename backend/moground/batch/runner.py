@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult
@@ -41,7 +42,7 @@ class BatchOptions:
     blender: str | None = None
     timeout_s: float = 300.0
     file_timeout_s: float = 1800.0
-    options: dict = field(default_factory=dict)  # engine options, e.g. {"steps": 60}
+    options: GroundOptions = field(default_factory=GroundOptions)  # sent with every request
     progress: bool | None = None  # None: only on a terminal
     env: dict = field(default_factory=dict)
 
@@ -57,8 +58,8 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args += ["--armature", item.armature]
     if opts.force:
         args.append("--force")
-    if opts.options:
-        args += ["--options", json.dumps(opts.options)]
+    if opts.options.to_dict():
+        args += ["--options", json.dumps(opts.options.to_dict())]
     return args
 
 
