@@ -36,12 +36,14 @@ from .options import GroundOptions
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
+MAX_SUB_ACTIONS = 32  # K: explicit actions and a decomposed prompt alike (a 10-minute take may hold 20)
+MAX_PROMPT_CHARS = 2_000
 
 LIMITS: dict[str, int] = {
     "max_frames": 72_000,          # 10 minutes at 120 fps
     "max_bones": 256,
-    "max_prompt_chars": 2_000,
-    "max_sub_actions": 16,
+    "max_prompt_chars": MAX_PROMPT_CHARS,
+    "max_sub_actions": MAX_SUB_ACTIONS,
     "max_action_chars": 200,
     "max_message_bytes": 128 * 1024 * 1024,
     "max_header_bytes": 256 * 1024,
