@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .decompose import LLMConfig, decompose
+from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
 from .errors import BadMotion, BadPrompt, BadRequest
 from .grounding.methods import METHODS, MethodOutput, run_method
@@ -53,8 +53,9 @@ class GroundingEngine:
         # describe() counts parameters: ask once, not on every request
         self.untrained = not self.encoder.describe().get("trained", True)
 
-    def decompose(self, prompt: str) -> list[str]:
-        return decompose(prompt, self.llm).phrases
+    def decompose(self, prompt: str) -> Decomposition:
+        """The prompt's phrases with their ``source`` (rules/llm) and any warnings."""
+        return decompose(prompt, self.llm)
 
     def info(self) -> dict[str, Any]:
         return {
