@@ -107,3 +107,20 @@ def test_option_pairs():
     for bad in (["steps"], ["name=x y"], ["steps=abc"], ["tau=0"]):
         with pytest.raises(BadRequest):
             parse_options(bad)
+
+
+def test_batch_runner_removes_its_temporary_folder(tmp_path, monkeypatch):
+    """The workers' result files live in a temporary folder that must not outlive the run."""
+    import tempfile
+
+    from moground.batch.discover import WorkItem
+    from moground.batch.runner import BatchOptions, BatchRunner
+
+    pytest.importorskip("bpy")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    runner = BatchRunner(BatchOptions(backend="tcp://127.0.0.1:1", progress=False))
+    [result] = runner.run([WorkItem(path=tmp_path / "missing.blend", prompt="walk", kind="blend")])
+    assert result.status == "failed" and "no such file" in result.error
+    assert list(tmp.iterdir()) == []

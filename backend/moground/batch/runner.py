@@ -96,7 +96,7 @@ class BatchRunner:
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._tmp = Path(tempfile.mkdtemp(prefix="moground-batch-"))
+        self._tmp: Path | None = None  # the workers' result files, for the length of run()
 
     # -- one file
     def run_one(self, n: int, item: WorkItem) -> FileResult:
@@ -136,6 +136,14 @@ class BatchRunner:
 
     # -- all files
     def run(self, items: list[WorkItem]) -> list[FileResult]:
+        with tempfile.TemporaryDirectory(prefix="moground-batch-") as tmp:
+            self._tmp = Path(tmp)
+            try:
+                return self._run(items)
+            finally:
+                self._tmp = None
+
+    def _run(self, items: list[WorkItem]) -> list[FileResult]:
         results: list[FileResult | None] = [None] * len(items)
         counts = {"ok": 0, "skipped": 0, "failed": 0}
         bar = tqdm(total=len(items), unit="file", desc="segment", disable=(
