@@ -37,7 +37,7 @@ RESULT_TAG = "MOGROUND_RESULT"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="moground_blender_job", description=__doc__)
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
-    p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC, save .blend beside it")
+    p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
     p.add_argument("--prompt", required=True)
     p.add_argument("--method", default="zomg")
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> dict:
         if args.mocap and original_stat is None:
             from .mocap_import import import_take
 
-            obj = import_take(src)
+            obj = import_take(src, armature=args.armature)
         else:  # a .blend, or a mocap take whose .blend an earlier run already saved
             open_blend(target)
             obj = pick_armature(args.armature)
