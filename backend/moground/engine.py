@@ -20,8 +20,9 @@ import torch
 from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
-from .errors import BadMotion, BadPrompt, BadRequest
-from .grounding.methods import METHODS, MethodOutput, run_method
+from .errors import BadMotion, BadPrompt
+from .grounding.decode import fit_min_len
+from .grounding.methods import METHODS, MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.zomg import ZomgConfig
@@ -85,8 +86,7 @@ class GroundingEngine:
         options are a ``bad_request``).
         """
         opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
-        if method not in METHODS:
-            raise BadRequest(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+        check_method(method)  # before any work
         timings: dict[str, float] = {}
         warnings: list[str] = []
         t_all = time.perf_counter()
@@ -117,22 +117,19 @@ class GroundingEngine:
                 opts: GroundOptions, warnings: list[str]) -> tuple[PreparedMotion, int]:
         """Rig mapping, unit check, resampling and canonicalisation; the minimum
         segment length in encoder frames, shrunk for a clip that is short for K."""
-        clip.check_finite()
-        if clip.num_frames < 2:
-            raise BadMotion(f"the clip has {clip.num_frames} frame(s); at least 2 are needed")
+        clip.validate()
         canon = map_to_canonical(clip, rig_override)
         warnings += _fix_implausible_scale(canon)
         if canon.filled:
             warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
         prepared = prepare(canon, self.encoder.fps)
         t_count = prepared.positions.shape[0]
-        min_len = opts.min_frames(self.encoder.fps)
         if t_count < k_count * 2:
             raise BadMotion(
                 f"the clip is {clip.duration_s:.2f} s long: too short for {k_count} sub-actions"
             )
-        if t_count < k_count * min_len:
-            min_len = max(1, t_count // k_count)
+        min_len = fit_min_len(t_count, k_count, opts.min_frames(self.encoder.fps))
+        if min_len < opts.min_frames(self.encoder.fps):
             warnings.append("clip is short for this many sub-actions; minimum segment length reduced")
         return prepared, min_len
 

@@ -106,20 +106,11 @@ class PreparedMotion:
 
 
 def prepare(canon: CanonicalMotion, fps_out: float) -> PreparedMotion:
-    """Check, resample to ``fps_out`` and canonicalize; BadMotion for NaN/inf (naming
-    the source frame) or fewer than two frames."""
+    """Resample to ``fps_out`` and canonicalize. The input comes from a validated clip
+    (``MotionClip.validate`` or the wire decoder): finite, at least two frames."""
     pos = np.asarray(canon.positions)
     if pos.ndim != 3 or pos.shape[1:] != (len(JOINT_INDEX), 3):
         raise BadMotion(f"canonical positions must be [T, 22, 3], got {tuple(pos.shape)}")
-    bad = ~np.isfinite(pos).all(axis=(1, 2))
-    if bad.any():
-        first = int(np.argmax(bad))
-        raise BadMotion(
-            f"non-finite joint position at frame {canon.frame_start + first:g} "
-            f"({int(bad.sum())} bad frames)", details={"frame": canon.frame_start + first}
-        )
-    if pos.shape[0] < 2:
-        raise BadMotion(f"the clip has {pos.shape[0]} frame(s); at least 2 are needed to ground motion")
     out = canonicalize(resample(pos, canon.fps, fps_out))
     return PreparedMotion(
         positions=out,
