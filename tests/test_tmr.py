@@ -343,9 +343,13 @@ def test_cli_ground_runs_end_to_end(checkout, capsys):
 
 
 # -- review defects (issue 14) -------------------------------------------------------------
-def test_loaded_encoder_is_in_inference_mode(enc):
-    """Dropout off: the same input gives the same embedding."""
-    assert not enc.training and not any(m.training for m in enc.modules())
+def test_loaded_encoder_is_in_inference_mode(enc, checkout):
+    """Dropout off: the same input gives the same embedding (load_tmr itself, not only
+    through load_encoder)."""
+    from moground.encoders.tmr.encoder import load_tmr
+
+    direct = load_tmr(str(checkout["run"]))
+    assert not direct.training and not any(m.training for m in direct.modules())
     torch.manual_seed(3)
     feats, weights = torch.randn(40, NFEATS), torch.ones(1, 40)
     with torch.no_grad():
