@@ -29,6 +29,7 @@ from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
 from .options import GroundOptions
 from .preprocess import PreparedMotion, prepare
+from .protocol import check_motion_budget
 from .rigmap import CanonicalMotion, map_to_canonical
 from .io.units import guess_units_to_m
 from .skeleton import CANONICAL_PARENTS
@@ -87,6 +88,7 @@ class GroundingEngine:
         """
         opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
         check_method(method)  # before any work
+        check_motion_budget(clip.num_frames, clip.fps, model_fps=self.encoder.fps)
         timings: dict[str, float] = {}
         warnings: list[str] = []
         t_all = time.perf_counter()

@@ -107,7 +107,8 @@ class BatchRunner:
             return base
         result_path = self._tmp / f"{n:05d}.json"
         cmd = worker_command(item, self.opts, result_path)
-        env = {**os.environ, **self.opts.env}
+        # the job dies with this process even when it is SIGKILLed (moground.lifeline)
+        env = {**os.environ, **self.opts.env, "MOGROUND_PARENT_PID": str(os.getpid())}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=env, start_new_session=True)
         with self._lock:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -167,6 +168,7 @@ def run(args: argparse.Namespace) -> dict:
         if not args.force and stamp_matches(prior, args.prompt, args.method, __version__):
             result["status"] = "skipped"
             return result
+        safe_save.check_writable(target)  # a read-only file is refused before the grounding work
         reply, track = ground_armature(obj, _scene_of(obj), args)
         segments = reply["segments"]
         stamp = make_stamp(args.prompt, args.method, __version__, track.name)
@@ -175,6 +177,8 @@ def run(args: argparse.Namespace) -> dict:
         result.update(status="ok", segments=segments)
     except MoGroundError as exc:
         result["error"] = f"[{exc.code}] {exc.message}"
+    except PermissionError as exc:
+        result["error"] = f"[not_writable] {exc.filename or ''}: {exc.strerror or exc}"
     except (ValueError, RuntimeError) as exc:  # the add-on's reader/writer errors carry a code
         code = getattr(exc, "code", None)
         if code:
@@ -204,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:  # blender ... --python job.py -- ARGS
         argv = argv[argv.index("--") + 1:]
     args = parse_args(argv)
+    if os.environ.get("MOGROUND_PARENT_PID", "").isdigit():  # started by `moground segment`
+        from ..lifeline import die_with_parent
+
+        die_with_parent(int(os.environ["MOGROUND_PARENT_PID"]), signal.SIGKILL)  # saves are atomic
     result = run(args)
     write_result(result, args.result)
     return 0 if result["status"] in ("ok", "skipped") else 1

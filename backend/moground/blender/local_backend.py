@@ -58,19 +58,21 @@ class LocalBackend:
 
     ``command`` is how to run ``moground`` (default: this interpreter's
     ``-m moground.cli``); ``log_path`` receives its output (default: a temporary
-    file, quoted in start-up errors and removed by :meth:`stop`). As a context
-    manager: start, yield the address, stop.
+    file, quoted in start-up errors and removed by :meth:`stop`). With
+    ``stop_with_parent`` (default) the backend watches this process and stops when it
+    is gone, even after a SIGKILL. As a context manager: start, yield the address, stop.
     """
 
     def __init__(self, workers: int = 1, *, command: Sequence[str] | None = None,
                  log_path: str | os.PathLike | None = None, start_timeout_s: float = 120.0,
-                 extra_args: Sequence[str] = ()) -> None:
+                 extra_args: Sequence[str] = (), stop_with_parent: bool = True) -> None:
         self.workers = max(1, int(workers))
         self.command = list(command) if command else [sys.executable, "-m", "moground.cli"]
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.log_path = Path(log_path) if log_path else None
         self.start_timeout_s = start_timeout_s
         self.extra_args = list(extra_args)
+        self.stop_with_parent = stop_with_parent
         self.proc: subprocess.Popen | None = None
         self._temp_log = False
 
@@ -89,6 +91,8 @@ class LocalBackend:
             self._temp_log = True
         cmd = [*self.command, "serve", "--bind", self.address, "--workers", str(self.workers),
                *self.extra_args]
+        if self.stop_with_parent:  # the backend stops when this process is gone, even SIGKILLed
+            cmd += ["--parent-pid", str(os.getpid())]
         with open(self.log_path, "ab") as log:
             try:
                 self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import MoGroundError, UnreadableFile
 from ..motion import MotionClip
+from ..protocol import check_motion_budget
 from .asf_amc import read_asf_amc
 from .bvh import read_bvh
 from .npzfile import read_npz, save_npz
@@ -50,6 +51,8 @@ def load_motion(
     kinematics. ``armature`` picks one armature of an FBX with several."""
     p = Path(path)
     ext = p.suffix.lower()
+    if p.is_dir():
+        raise UnreadableFile(f"{p} is a folder, not a motion file: pass one {'/'.join(SUPPORTED)} file")
     if not p.is_file():
         raise UnreadableFile(f"motion file not found: {p}")
     try:
@@ -83,6 +86,7 @@ def load_motion(
         raise UnreadableFile(f"cannot read {p}: {type(exc).__name__}: {exc}") from exc
     if clip.num_frames < 1:
         raise UnreadableFile(f"{p} holds no frames")
+    check_motion_budget(clip.num_frames, clip.fps)
     return clip
 
 
