@@ -17,6 +17,9 @@ CANONICAL_PARENTS: tuple[int, ...] = (
 
 JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(CANONICAL_JOINTS)}
 
+# The joints that touch the floor (ankles and balls of the feet): the floor rules use them.
+FOOT_JOINTS: tuple[int, ...] = tuple(JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
+
 
 def mirror_permutation() -> list[int]:
     """Index permutation that swaps left and right joints (for mirror augmentation)."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..preprocess import heading_yaws, to_heading_frame
-from ..skeleton import JOINT_INDEX as J
+from ..preprocess import floor_height, heading_yaws, to_heading_frame
+from ..skeleton import FOOT_JOINTS, JOINT_INDEX as J
 
 FPS = 20.0
 DESCRIBER_VERSION = 1
@@ -148,8 +148,7 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     if T < 8:
         return Description()
     ev: list[Event] = []
-    feet = [J["left_ankle"], J["right_ankle"], J["left_foot"], J["right_foot"]]
-    floor = float(np.percentile(pos[:, feet, 1].min(axis=1), 5))
+    floor = floor_height(pos)
     leg = float(np.median(np.linalg.norm(pos[:, J["left_hip"]] - pos[:, J["left_knee"]], axis=-1)
                           + np.linalg.norm(pos[:, J["left_knee"]] - pos[:, J["left_ankle"]], axis=-1)))
     arm = float(np.median(np.linalg.norm(pos[:, J["left_shoulder"]] - pos[:, J["left_elbow"]], axis=-1)
@@ -236,7 +235,7 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     foot_h = foot_h - np.percentile(foot_h, 5, axis=0)
     lifts = [len(_runs(foot_h[:, i] > 0.06 * leg / 0.82, 2)) for i in range(2)]
     pel_up = height[:, J["pelvis"]] - np.median(height[:, J["pelvis"]]) > 0.04 * leg
-    flight = (np.minimum.reduce([height[:, j] for j in feet]) > 0.08) & ~lying & pel_up
+    flight = (np.minimum.reduce([height[:, j] for j in FOOT_JOINTS]) > 0.08) & ~lying & pel_up
     flights = [r for r in _runs(flight, 2) if r[1] - r[0] <= 0.9 * fps]
     up = foot_h > 0.05 * leg / 0.82
     single = (up[:, 0] ^ up[:, 1]).mean()
