@@ -114,7 +114,7 @@ def test_batch_runner_removes_its_temporary_folder(tmp_path, monkeypatch):
     import tempfile
 
     from moground.batch.discover import WorkItem
-    from moground.batch.runner import BatchOptions, BatchRunner
+    from moground.batch.driver import BatchOptions, BatchRunner
 
     pytest.importorskip("bpy")
     tmp = tmp_path / "tmp"

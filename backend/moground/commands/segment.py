@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..blender.local_backend import LocalBackend
     from ..batch.report import FileResult, write_report
-    from ..batch.runner import BatchOptions, BatchRunner
+    from ..batch.driver import BatchOptions, BatchRunner
 
     options = parse_options(args.option)  # bad options fail before any file is touched
     if args.body_model:  # the per-file workers read it from the environment

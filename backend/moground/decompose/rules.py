@@ -26,7 +26,7 @@ import re
 
 from ..errors import BadPrompt
 from ..protocol import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
-from .lexicon import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
+from ..text.words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
 
 # Multi-word names whose words would otherwise look like separate actions.
 _PROTECTED = (

@@ -6,7 +6,7 @@ exercise and everyday words never occur). The describer reads a canonical window
 limbs move, raised or lowered, bends, squats, twists, circles, jumps, steps, walks or
 runs with speed and direction, turns, kicks, punches, waves, claps, sits, lies — so
 that every window of all the motion carries text, and a prompt phrase expanded by the
-lexicon (``moground.text.lexicon``) lands on primitives the encoder has learned.
+lexicon (``moground.text.actions``) lands on primitives the encoder has learned.
 
 Everything is measured in the body's own heading frame (x = the actor's left,
 y = up, z = forward) and scaled by the actor's leg and arm length, so the same rules
