@@ -51,7 +51,7 @@ def check_option(name: str, value: Any) -> Any:
     if spec is None:
         raise BadOption(f"unknown option {str(name)[:40]!r}; known options: {', '.join(OPTION_RANGES)}",
                         details={"option": str(name)[:40]})
-    bad = BadOption(f"option {name} must be {spec.describe()}, got {str(value)[:40]!r}",
+    bad = BadOption(f"option {name} must be {spec.describe()}, got {repr(value)[:40]}",
                     details={"option": name, "valid": spec.describe()})
     if spec.kind is bool:
         if type(value) is not bool:
