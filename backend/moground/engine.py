@@ -9,6 +9,7 @@ boundaries back to the source's frame numbers.
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import time
 from contextlib import contextmanager
@@ -107,7 +108,7 @@ class GroundingEngine:
             warnings.append("the builtin encoder has no trained weights: results are not meaningful")
         return GroundingResult(
             sub_actions=phrases,
-            segments=_segments(phrases, out, prepared, clip.duration_s),
+            segments=_segments(phrases, out, prepared, clip),
             fps=clip.fps,
             method=method,
             encoder=self.encoder_name,
@@ -157,22 +158,33 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
 
 
 def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
-              duration_s: float) -> list[Segment]:
-    """The method's segments (encoder frames, end exclusive) in the source's frames and seconds."""
+              clip: MotionClip) -> list[Segment]:
+    """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
+    t_count = prepared.positions.shape[0]
     segments = []
     for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
-        t_s = float(prepared.times_s[s])
-        t_e = min(float(prepared.times_s[e - 1]) + 1.0 / prepared.fps, duration_s)
+        first = source_frame_offset(s, t_count, prepared.fps, clip)
+        stop = max(source_frame_offset(e, t_count, prepared.fps, clip), first)
         segments.append(Segment(
             label=phrases[i],
             index=i,
-            start_frame=round(prepared.to_source_frame(t_s), 3),
-            end_frame=round(prepared.to_source_frame(t_e), 3),
-            start_s=round(t_s, 4),
-            end_s=round(t_e, 4),
+            start_frame=float(clip.frame_start + first),
+            end_frame=float(clip.frame_start + stop),
+            start_s=round(first / clip.fps, 6),
+            end_s=round(stop / clip.fps, 6),
             score=round(float(score), 4),
         ))
     return segments
+
+
+def source_frame_offset(model_frame: int, model_frames: int, model_fps: float, clip: MotionClip) -> int:
+    """A segment boundary at ``model_frame`` (of the resampled clip, end exclusive) as a
+    whole number of source frames from the clip's first frame: the source frame that
+    starts nearest to that time, halves rounded up; the end of the clip is the end of
+    its last source frame, so the last segment always includes the last frame."""
+    if model_frame >= model_frames:
+        return clip.num_frames
+    return min(clip.num_frames, int(math.floor(model_frame / model_fps * clip.fps + 0.5)))
 
 
 def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:
