@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Same order as smplx.joint_names.JOINT_NAMES[:22]; spelled out so that importing
-# this module needs neither smplx nor torch (a test checks they agree).
+# this module needs neither smplx nor torch (tests/test_io_smpl.py checks they agree).
 CANONICAL_JOINTS: tuple[str, ...] = (
     "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
     "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
