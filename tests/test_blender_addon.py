@@ -261,6 +261,18 @@ def test_starts_local_backend_when_none_answers(addon_zip, user_dir):
     assert out["running"] and out["stopped"]
 
 
+def test_run_state_is_not_saved_in_the_blend(addon_zip, user_dir, tmp_path):
+    out = run_scenario("run_state_not_saved", addon_zip, user_dir, blend=tmp_path / "saved.blend")
+    assert out["poll_running"] is False and out["poll_reopened"] is True
+
+
+def test_default_method_preference_is_used(addon_zip, user_dir, backend):
+    out = run_scenario("default_method", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT)
+    assert out["error"] is None and out["error2"] is None, out
+    assert out["scene_method"] == "DEFAULT" and out["method"] == "uniform"
+    assert out["method2"] == "changepoint"
+
+
 def test_markers_clear_and_bake_to_actions(addon_zip, user_dir, backend):
     out = run_scenario("markers_bake", addon_zip, user_dir, bvh=_bvh(), address=backend,
                        prompt=PROMPT, method="uniform")
