@@ -98,6 +98,11 @@ def test_curve_server_ignores_clients_without_authorized_keys(curve, who):
     with Client(srv.address, timeout_s=0.5, retries=1, **kw) as c:
         with pytest.raises(BackendUnavailable):
             c.health()
+    if who == "unauthorized_keys":  # a refused key leaves a line in the server's log
+        deadline = time.monotonic() + 5
+        while "refused a client at" not in srv.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "refused a client at" in srv.log()
 
 
 def test_keys_are_not_overwritten(tmp_path):

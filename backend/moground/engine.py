@@ -9,6 +9,7 @@ boundaries back to the source's frame numbers.
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import time
 from typing import Any
@@ -124,16 +125,15 @@ class GroundingEngine:
 
         segments = []
         for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
-            t_s, t_e = float(prepared.times_s[s]), float(prepared.times_s[e - 1]) + 1.0 / prepared.fps
-            t_e = min(t_e, clip.duration_s)
+            first, stop = source_frame_offset(s, t_count, prepared.fps, clip), source_frame_offset(e, t_count, prepared.fps, clip)
             segments.append(
                 Segment(
                     label=phrases[i],
                     index=i,
-                    start_frame=round(clip.frame_start + t_s * clip.fps, 3),
-                    end_frame=round(clip.frame_start + t_e * clip.fps, 3),
-                    start_s=round(t_s, 4),
-                    end_s=round(t_e, 4),
+                    start_frame=float(clip.frame_start + first),
+                    end_frame=float(clip.frame_start + max(stop, first)),
+                    start_s=round(first / clip.fps, 6),
+                    end_s=round(max(stop, first) / clip.fps, 6),
                     score=round(float(score), 4),
                 )
             )
@@ -159,6 +159,16 @@ class GroundingEngine:
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")
         result = decompose(prompt, self.llm)
         return result.phrases, list(result.warnings)
+
+
+def source_frame_offset(model_frame: int, model_frames: int, model_fps: float, clip: MotionClip) -> int:
+    """A segment boundary at ``model_frame`` (of the resampled clip, end exclusive) as a
+    whole number of source frames from the clip's first frame: the source frame that
+    starts nearest to that time, halves rounded up; the end of the clip is the end of
+    its last source frame, so the last segment always includes the last frame."""
+    if model_frame >= model_frames:
+        return clip.num_frames
+    return min(clip.num_frames, int(math.floor(model_frame / model_fps * clip.fps + 0.5)))
 
 
 def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:

@@ -414,7 +414,9 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         raise BadMotionData(f"motion.up_axis must be 'Y' or 'Z', got {str(motion.get('up_axis'))[:20]!r}")
     if not np.isfinite(pos).all():
         bad = np.argwhere(~np.isfinite(pos))[0]
-        raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {names[int(bad[1])]!r}")
+        raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {names[int(bad[1])]!r} "
+                            f"(source frame {motion['frame_start'] + int(bad[0]):g})",
+                            details={"frame": motion["frame_start"] + int(bad[0]), "bone": names[int(bad[1])]})
     prompt, actions = header.get("prompt"), header.get("actions")
     _check_prompt(prompt, limits, required=actions is None)
     if actions is not None:

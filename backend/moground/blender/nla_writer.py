@@ -59,8 +59,8 @@ def _plan(reply: dict) -> list[dict]:
                 "bad_reply", f"Segment {i} ('{label}') has an invalid range {start}..{end}"
             )
         # End is exclusive: [10, 20) becomes a strip from frame 10 to 20, ten frames long.
-        first = int(round(start))
-        plan.append({"label": label, "start": first, "end": max(first + 1, int(round(end))),
+        first = math.floor(start + 0.5)  # whole frames from the backend; halves round up, never to even
+        plan.append({"label": label, "start": first, "end": max(first + 1, math.floor(end + 0.5)),
                      "score": score, "index": int(seg.get("index", i))})
     return sorted(plan, key=lambda s: (s["start"], s["end"]))
 

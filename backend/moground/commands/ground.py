@@ -47,10 +47,13 @@ def load_rig_map(path: str | None) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import GroundingEngine
-
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
+    if args.prompt and not args.actions:
+        from ..decompose.rules import split_actions
+
+        split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
+    from ..engine import GroundingEngine
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
     engine = GroundingEngine(
         encoder=args.encoder,

@@ -7,6 +7,8 @@ by name.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import torch
@@ -43,6 +45,21 @@ class MotionTextEncoder(Protocol):
 
 EncoderFactory = Callable[..., MotionTextEncoder]
 _REGISTRY: dict[str, EncoderFactory] = {}
+
+
+def load_error_message(exc: BaseException) -> str:
+    """Why ``torch.load(..., weights_only=True)`` failed, in one line and without torch's
+    advice to retry with ``weights_only=False`` (which would run code from the file:
+    never do that for a checkpoint of unknown origin)."""
+    text = str(exc)
+    found = re.search(r"WeightsUnpickler error: ([^\n]*)", text)
+    if found:
+        why = re.sub(r"\s*Please use `torch\.serialization.*$", "", found.group(1)).strip()
+        return f"the file holds pickled Python objects, not only tensors ({why[:200]}); it is not loaded"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    if "weights_only" in first:
+        first = type(exc).__name__
+    return first[:300]
 
 
 def register_encoder(name: str) -> Callable[[EncoderFactory], EncoderFactory]:

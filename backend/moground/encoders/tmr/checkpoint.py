@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ...errors import EncoderError
+from ..base import load_error_message
 from .model import ActorConfig
 
 # Buffers that some TMR versions may have saved; deterministic, so ignored if present.
@@ -120,7 +121,7 @@ def load_strict(module: torch.nn.Module, path: Path, what: str) -> None:
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or not a tensor dict
-        raise EncoderError(f"cannot read TMR {what} weights {path}: {exc}") from exc
+        raise EncoderError(f"cannot read TMR {what} weights {path}: {load_error_message(exc)}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise EncoderError(f"{path} is not a state dict of tensors")
     state = {k: v for k, v in state.items() if k not in _IGNORABLE}
@@ -153,7 +154,7 @@ def load_stats(stats_dir: Path, nfeats: int) -> tuple[torch.Tensor, torch.Tensor
         try:
             t = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise EncoderError(f"cannot read {path}: {exc}") from exc
+            raise EncoderError(f"cannot read {path}: {load_error_message(exc)}") from None
         t = torch.as_tensor(t, dtype=torch.float32).reshape(-1)
         if t.numel() != nfeats or not torch.isfinite(t).all():
             raise EncoderError(f"{path} must hold {nfeats} finite values, got {t.numel()}")
