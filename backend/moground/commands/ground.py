@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
         split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
     from ..engine import GroundingEngine
-    clip = load_motion_from_args(args)
+    clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
     truth = None
     if args.truth:  # checked before the encoder loads: a bad file fails fast
         from ..plots.truth import load_truth
@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options, trace=bool(args.plot),
     )
+    result.warnings[:0] = [w for w in clip.meta.get("warnings", []) if w not in result.warnings]
     ious = None
     if truth is not None:
         from ..plots.truth import truth_ious
