@@ -25,7 +25,7 @@ from torch import nn
 from ..errors import EncoderError
 from ..features import FEATURE_DIM, motion_features
 from ..paths import BUILTIN_WEIGHTS
-from .base import load_error_message, register_encoder
+from .base import load_error_message
 from .local_attention import LocalTransformerLayer
 from .minilm import TEXT_DIM, MiniLM
 
@@ -210,6 +210,3 @@ def load_builtin(path: str | Path | None = None, device: str = "cpu", **_: Any) 
     enc.weights_path = str(weights)
     enc.meta = dict(blob.get("meta", {}))
     return enc.to(device)
-
-
-register_encoder("builtin")(load_builtin)

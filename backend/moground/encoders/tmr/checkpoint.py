@@ -7,8 +7,10 @@ Layout of a TMR checkout (what ``--encoder-path`` points into)::
         last_weights/motion_encoder.pt        state dict of the motion encoder
         last_weights/text_encoder.pt          state dict of the text encoder
     TMR/stats/humanml3d/guoh3dfeats/{mean,std}.pt   feature statistics  (--tmr-stats)
-    TMR/deps/distilbert-base-uncased/         the text model            (--distilbert)
-    TMR/src/guofeats/skeleton_example_h3d.npy HumanML3D's reference skeleton (optional)
+    TMR/src/guofeats/skeleton_example_h3d.npy HumanML3D's reference skeleton (required)
+    distilbert-base-uncased                   the text model: --distilbert DIR, else
+                                              TMR/deps/<name> if present, else the local
+                                              Hugging Face cache (TMR loads it by hub name)
 
 Defaults are read from ``config.json`` where it says (``data.motion_loader.normalizer
 .base_dir``, ``data.text_to_token_emb.modelname``), relative to the checkout two levels
@@ -41,7 +43,7 @@ class TMRFiles:
     motion_weights: Path
     text_weights: Path
     stats_dir: Path
-    distilbert_dir: Path
+    distilbert_dir: Path | str  # a folder, or a hub name read from the local cache only
     skeleton_example: Path | None
 
 
@@ -80,7 +82,13 @@ def resolve_files(
     checkout = run_dir.parent.parent
     weights = run_dir / "last_weights"
     stats_rel = config_value(cfg, "data.motion_loader.normalizer.base_dir") or "stats/humanml3d/guoh3dfeats"
-    text_name = Path(str(config_value(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")).name
+    text_id = str(config_value(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")
+    if distilbert_dir:
+        text_model: Path | str = Path(distilbert_dir).expanduser().resolve()
+    elif (checkout / "deps" / Path(text_id).name).is_dir():
+        text_model = checkout / "deps" / Path(text_id).name
+    else:  # TMR itself loads it by hub name: the user's Hugging Face cache
+        text_model = text_id
     if skeleton is None:
         candidate = checkout / "src" / "guofeats" / "skeleton_example_h3d.npy"
         skeleton = candidate if candidate.is_file() else None
@@ -90,7 +98,7 @@ def resolve_files(
         motion_weights=weights / "motion_encoder.pt",
         text_weights=weights / "text_encoder.pt",
         stats_dir=Path(stats_dir).expanduser().resolve() if stats_dir else checkout / stats_rel,
-        distilbert_dir=Path(distilbert_dir).expanduser().resolve() if distilbert_dir else checkout / "deps" / text_name,
+        distilbert_dir=text_model,
         skeleton_example=Path(skeleton) if skeleton else None,
     )
 
@@ -164,10 +172,16 @@ def load_stats(stats_dir: Path, nfeats: int) -> tuple[torch.Tensor, torch.Tensor
     return out[0], out[1]
 
 
-def load_skeleton_lengths(path: Path | None) -> np.ndarray | None:
-    """Bone lengths of HumanML3D's reference skeleton (first frame of its example clip)."""
+def load_skeleton_lengths(path: Path | None) -> np.ndarray:
+    """Bone lengths of HumanML3D's reference skeleton (first frame of its example clip).
+
+    Required: without it the features would keep the input's bone lengths, which a
+    HumanML3D-trained model has never seen."""
     if path is None:
-        return None
+        raise EncoderError(
+            "HumanML3D reference skeleton not found: TMR's features need "
+            "src/guofeats/skeleton_example_h3d.npy of the TMR checkout (pass its path as the "
+            "tmr encoder's 'skeleton' option when it lives elsewhere)")
     from .guoh3dfeats import N_JOINTS, bone_lengths
 
     try:
