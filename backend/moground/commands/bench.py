@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")
+    p.add_argument("--plots", metavar="DIR", help="write figures here: bench_summary.png (mIoU with CIs, "
+                   "text-control gap, score reliability) and timelines/ (one ZOMG timeline per multi-segment case)")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
@@ -70,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(payload, indent=2))
+    if args.plots:
+        from ..plots.bench_figures import write_bench_plots
+
+        files = write_bench_plots(payload, args.plots, encoder=encoder, cases=cases, zomg=zomg)
+        print(f"figures: {files[0]} and {len(files) - 1} case timelines in {Path(args.plots) / 'timelines'}",
+              file=sys.stderr)
     print(f"\n{len(cases)} cases in {payload['seconds']} s", file=sys.stderr)
     return 0
 

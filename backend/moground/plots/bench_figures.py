@@ -147,12 +147,14 @@ def plot_bench_summary(payload: dict, path: str | os.PathLike | None = None, tit
     cases = payload.get("cases") or []
     ax_r.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=0.8, label="calibrated")
     for method in methods:
-        sc, io = [], []
+        sc, io, informative = [], [], False
         for c in cases:
             if c.get("method") == method and not c.get("control"):
-                sc += list(c.get("scores") or [])
+                s = list(c.get("scores") or [])
+                sc += s
                 io += list(c.get("ious") or [])
-        if not sc or len(set(np.round(sc, 6))) < 2:  # constant scores (uniform) say nothing
+                informative |= len(set(np.round(s, 6))) > 1
+        if not sc or not informative:  # scores equal within every case (uniform: 1/K) say nothing
             continue
         pts = reliability(sc, io)
         aucs = [sets[n]["methods"][method].get("auroc") for n in names if method in sets[n]["methods"]]
