@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
         from ..decompose.rules import split_actions
 
         split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
-    from ..engine import GroundingEngine
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
+    from ..engine import GroundingEngine  # torch: only once the file and its budget are fine
     engine = GroundingEngine(
         encoder=args.encoder,
         encoder_path=args.encoder_path,
