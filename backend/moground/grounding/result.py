@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 # Every grounding method a CLI flag or a wire request may name (see grounding.methods).
-METHODS: tuple[str, ...] = ("zomg", "changepoint", "window", "uniform")
+METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint", "window", "uniform")
 
 
 @dataclass
