@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Build the MoGround Blender extension zips, one per platform and Python ABI.
 
-Each zip holds the add-on from ``blender_addon/``, the wire client vendored from
-``backend/moground/{protocol,client,errors}.py`` into ``wire/`` (one source of truth,
-no copies in the repository), and the pyzmq wheel for its platform in ``wheels/``,
-listed in the manifest. numpy is never bundled: Blender ships it.
+Each zip holds the add-on's UI from ``blender_addon/``, the backend modules it runs
+vendored byte for byte into ``wire/`` — the wire client
+``backend/moground/{protocol,client,errors}.py`` and the Blender-side modules of
+``backend/moground/blender/`` (reader, NLA writer, local-backend starter) into
+``wire/blender/``, so one source of truth and no copies in the repository — and the
+pyzmq wheel for its platform in ``wheels/``, listed in the manifest. numpy is never
+bundled: Blender ships it.
 
 Blender 4.2-5.0 embed Python 3.11 and 5.1+ Python 3.13, so every platform gets two
 zips whose ``blender_version_min/max`` keep each one to the Blender it can run in.
@@ -30,7 +33,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent
 ADDON_DIR = REPO / "blender_addon"
-WIRE_SOURCES = [REPO / "backend" / "moground" / name for name in ("protocol.py", "client.py", "errors.py")]
+PACKAGE = REPO / "backend" / "moground"
+WIRE_MODULES = ("protocol", "client", "errors")
+BLENDER_MODULES = ("__init__", "motion_reader", "nla_writer", "local_backend")  # bpy/numpy/wire only
+
+
+def vendored_files() -> dict[str, Path]:
+    """Zip path → backend source of every vendored module (copied byte for byte)."""
+    out = {f"wire/{name}.py": PACKAGE / f"{name}.py" for name in WIRE_MODULES}
+    out.update({f"wire/blender/{name}.py": PACKAGE / "blender" / f"{name}.py"
+                for name in BLENDER_MODULES})
+    return out
 DEFAULT_CACHE = REPO / ".cache" / "wheels"
 DEFAULT_PYZMQ = "pyzmq==27.*"
 
@@ -126,10 +139,11 @@ def stage(dest: Path, platform: str | None = None, target: Target | None = None,
     wire.mkdir(exist_ok=True)
     (wire / "__init__.py").write_text(
         '"""Vendored by build_addon.py from backend/moground; do not edit here."""\n', encoding="utf-8")
-    for src in WIRE_SOURCES:
+    for rel, src in vendored_files().items():
         if not src.exists():
-            raise BuildError(f"missing {src.relative_to(REPO)}: the wire client is vendored from it")
-        shutil.copy2(src, wire / src.name)
+            raise BuildError(f"missing {src.relative_to(REPO)}: the add-on vendors it")
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
     if wheel is not None and target is not None and platform is not None:
         (dest / "wheels").mkdir(exist_ok=True)
         shutil.copy2(wheel, dest / "wheels" / wheel.name)

@@ -1,36 +1,29 @@
 """Reaching the backend from Blender: settings, health check, local start, one request.
 
 Nothing here touches ``bpy`` data, so the worker thread can run :func:`ground`
-while Blender's main thread stays free. The wire client is vendored into ``wire/``
-by build_addon.py from ``backend/moground/{protocol,client,errors}.py``.
+while Blender's main thread stays free. The wire client and the local-backend
+starter are vendored into ``wire/`` by build_addon.py from ``backend/moground/``.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 from dataclasses import dataclass
 
+from .wire.blender.local_backend import Cancelled, LocalBackend
 from .wire.client import BackendUnavailable, Client
 from .wire.errors import MoGroundError, Timeout, UnmappableRig
+from .wire.protocol import DEFAULT_ADDRESS
 
 HEALTH_TIMEOUT_S = 2.0
-_local = {"process": None, "address": None, "log": None}
+_local: LocalBackend | None = None  # the backend this session started, if any
 _local_lock = threading.Lock()
-
-
-class Cancelled(Exception):
-    """The artist pressed Esc; the result, if it ever comes, is dropped."""
 
 
 @dataclass
 class Settings:
-    address: str = "tcp://127.0.0.1:5757"
+    address: str = DEFAULT_ADDRESS
     timeout_s: float = 120.0
     curve_server_key: str = ""
     curve_client_keys: str = ""
@@ -66,72 +59,31 @@ def is_alive(settings: Settings, address: str, timeout_s: float = HEALTH_TIMEOUT
             return False
 
 
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _log_tail(path: str, n_chars: int = 600) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()[-n_chars:].strip()
-    except OSError:
-        return ""
-
-
 def start_local_backend(settings: Settings, cancelled: threading.Event | None = None) -> str:
     """Run ``moground serve`` on a free loopback port (once per session); its address.
 
     Waits until it answers a health request, so the caller can send at once.
     """
+    global _local
     with _local_lock:
-        proc = _local["process"]
-        if proc is None or proc.poll() is not None:
-            address = f"tcp://127.0.0.1:{_free_loopback_port()}"
-            log = tempfile.NamedTemporaryFile(prefix="moground-serve-", suffix=".log", delete=False)
-            try:
-                proc = subprocess.Popen(
-                    [settings.backend_command, "serve", "--bind", address],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=os.name != "nt",
-                )
-            except OSError as exc:
-                raise BackendUnavailable(
-                    f"Could not start a local backend with '{settings.backend_command}': {exc}. "
-                    "Set the path of the `moground` command in the add-on preferences."
-                ) from None
-            finally:
-                log.close()
-            _local.update(process=proc, address=address, log=log.name)
-        address, log_path = _local["address"], _local["log"]
-    deadline = time.monotonic() + settings.startup_wait_s
-    while time.monotonic() < deadline:
-        if cancelled is not None and cancelled.is_set():
-            raise Cancelled()
-        if proc.poll() is not None:
-            raise BackendUnavailable(
-                f"The local backend exited with code {proc.returncode}: {_log_tail(log_path)}"
-            )
-        if is_alive(settings, address, timeout_s=1.0):
-            return address
-    raise BackendUnavailable(
-        f"The local backend did not answer within {settings.startup_wait_s:g} s "
-        f"(log: {log_path})"
-    )
+        if _local is None or not _local.running:
+            _local = LocalBackend(command=[settings.backend_command],
+                                  start_timeout_s=settings.startup_wait_s)
+            _local.launch()
+        local = _local
+    try:
+        return local.wait_ready(cancelled.is_set if cancelled is not None else None)
+    except Timeout as exc:  # still loading: the next request waits on the same process
+        raise BackendUnavailable(exc.message) from None
 
 
 def stop_local_backend() -> None:
     """Stop the backend this session started, if any."""
+    global _local
     with _local_lock:
-        proc = _local["process"]
-        _local.update(process=None, address=None)
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        local, _local = _local, None
+    if local is not None:
+        local.stop()
 
 
 atexit.register(stop_local_backend)

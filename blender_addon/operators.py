@@ -17,8 +17,8 @@ import bpy
 from bpy.props import StringProperty
 
 from . import backend
-from .motion_reader import MotionReadError, check_armature, read_armature_motion
-from .nla_writer import NlaWriteError, owned_tracks, write_segments
+from .wire.blender.motion_reader import MotionReadError, check_armature, read_armature_motion
+from .wire.blender.nla_writer import NlaWriteError, owned_tracks, write_segments
 from .preferences import get_preferences
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}

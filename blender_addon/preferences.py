@@ -5,6 +5,8 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
+from .wire.protocol import DEFAULT_ADDRESS
+
 METHOD_ITEMS = [
     ("zomg", "ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
     ("window", "Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
@@ -18,8 +20,8 @@ class MoGroundPreferences(bpy.types.AddonPreferences):
 
     address: StringProperty(
         name="Backend address",
-        description="ZeroMQ address of `moground serve`, e.g. tcp://127.0.0.1:5757",
-        default="tcp://127.0.0.1:5757",
+        description=f"ZeroMQ address of `moground serve`, e.g. {DEFAULT_ADDRESS}",
+        default=DEFAULT_ADDRESS,
     )
     timeout_s: FloatProperty(
         name="Timeout (s)",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moground.batch.local_backend import free_port
+from moground.blender.local_backend import free_port
 from moground.client import Client
 from moground.errors import MoGroundError
 

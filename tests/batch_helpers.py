@@ -24,7 +24,7 @@ MAKE_BLENDS = r"""
 import sys, json
 from pathlib import Path
 import bpy
-from moground.batch.mocap_import import import_take
+from moground.blender.mocap_import import import_take
 jobs = json.loads(sys.argv[1])
 for src, dst in jobs:
     import_take(Path(src))

@@ -78,7 +78,7 @@ def motion_digest(obj) -> list:
 
 
 def load_reader():
-    return sys.modules[f"{MODULE}.motion_reader"]
+    return sys.modules[f"{MODULE}.wire.blender.motion_reader"]
 
 
 def run_segment(prompt: str, method: str, undo: bool = True) -> str | None:
@@ -262,8 +262,8 @@ def scenario_local_start(zip_path: str, bvh: str, dead: str, command: str, promp
     p.address, p.start_local, p.backend_command, p.startup_wait_s = dead, True, command, 120.0
     out = {"error": run_segment(prompt, "uniform"), "state": obj_state(obj.name)}
     backend = sys.modules[f"{MODULE}.backend"]
-    proc = backend._local["process"]
-    out["local_address"] = backend._local["address"]
+    proc = backend._local.proc
+    out["local_address"] = backend._local.address
     out["running"] = proc is not None and proc.poll() is None
     bpy.ops.preferences.addon_disable(module=MODULE)  # unregister stops it
     out["stopped"] = proc is not None and proc.poll() is not None

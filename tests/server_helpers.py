@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moground.batch.local_backend import free_port  # noqa: F401  (re-exported for the tests)
+from moground.blender.local_backend import free_port  # noqa: F401  (re-exported for the tests)
 from moground.client import Client
 from moground.errors import MoGroundError
 from moground.grounding.result import GroundingResult, Segment
@@ -85,7 +85,8 @@ class ServerProcess:
     """``python -m moground.server`` as a subprocess, logging to a file."""
 
     def __init__(self, log_path: Path, *args: str, factory: str | None = LIGHT_FACTORY,
-                 address: str | None = None, wait_workers: int = 1, startup_s: float = 60.0) -> None:
+                 address: str | None = None, wait_workers: int = 1, startup_s: float = 60.0,
+                 env_extra: dict | None = None) -> None:
         self.address = address or f"tcp://127.0.0.1:{free_port()}"
         self.log_path = log_path
         cmd = [sys.executable, "-m", "moground.server", "--bind", self.address, *args]
@@ -93,6 +94,7 @@ class ServerProcess:
             cmd += ["--engine-factory", factory]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(TESTS_DIR), env.get("PYTHONPATH", "")])
+        env.update(env_extra or {})
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         if wait_workers:

@@ -19,7 +19,7 @@ from moground.paths import REPO_DIR
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
-JS = REPO_DIR / "scripts" / "flamenco" / "moground_segment.js"
+JS = REPO_DIR / "backend" / "moground" / "blender" / "flamenco" / "moground_segment.js"
 
 # Flamenco 3 OpenAPI (pkg/api/flamenco-openapi.yaml), schema SubmittedJob.
 SUBMITTED_JOB_REQUIRED = ("name", "type", "priority", "submitter_platform")
@@ -167,7 +167,7 @@ def test_submit_posts_a_valid_job_that_compiles_to_one_task_per_file(blend_folde
     tasks = node("compile", {"job_script": "/opt/mg/job.py", "blender_cmd": "{blender}", **job["settings"]})
     files = [t["commands"][0]["parameters"]["blendfile"] for t in tasks]
     assert files == [str((blend_folder / n).resolve()) for n in ("a.blend", "b.blend")]
-    from moground.batch.job import parse_args
+    from moground.blender.job import parse_args
 
     args = tasks[0]["commands"][0]["parameters"]["args"]
     parsed = parse_args(args[args.index("--") + 1:])

@@ -18,8 +18,8 @@ ROOT = data_root(required=False)
 @pytest.mark.skipif(ROOT is None or not (ROOT / "cmu").is_dir(), reason="shared CMU data not found")
 def test_armature_from_positions_reproduces_the_joint_positions():
     """Bones driven by translation only must put every head on its joint, every frame."""
-    from moground.batch.addon_loader import load_addon_module
-    from moground.batch.mocap_import import armature_from_positions, fresh_scene
+    from moground.blender.motion_reader import read_armature_motion
+    from moground.blender.mocap_import import armature_from_positions, fresh_scene
 
     skel = json.loads((ROOT / "cmu" / "skeleton.json").read_text())
     names = skel.get("joint_names") or skel.get("joints") or skel.get("names")
@@ -32,7 +32,7 @@ def test_armature_from_positions_reproduces_the_joint_positions():
     fresh_scene()
     obj = armature_from_positions("cmu_clip", z_up, list(names), list(parents), fps=24.0)
     assert bpy.context.scene.render.fps == 24 and bpy.context.scene.frame_end == 40
-    motion = load_addon_module("motion_reader").read_armature_motion(obj)
+    motion = read_armature_motion(obj)
     order = [list(names).index(n) for n in motion["bone_names"]]
     assert motion["positions"].shape == (40, len(names), 3)
     err = np.abs(motion["positions"] - z_up[:, order]).max()
@@ -43,7 +43,7 @@ def test_armature_from_positions_reproduces_the_joint_positions():
 
 @pytest.mark.skipif(h.bvh_dir() is None, reason="shared data (bandai/raw_bvh) not found")
 def test_bvh_in_centimetres_is_scaled_to_metres(tmp_path):
-    from moground.batch.mocap_import import import_take
+    from moground.blender.mocap_import import import_take
 
     obj = import_take(h.bvh_dir() / f"{h.BANDAI_TAKES[0]}.bvh")
     assert obj.type == "ARMATURE" and obj.animation_data.action is not None

@@ -12,7 +12,7 @@ import pytest
 from moground.batch import safe_save
 from moground.batch.discover import build_work, load_prompt_table
 from moground.batch.report import FileResult, write_report
-from moground.batch.stamp import make_stamp, read_stamp, stamp_matches
+from moground.blender.stamp import make_stamp, read_stamp, stamp_matches
 from moground.commands.segment import parse_options
 from moground.errors import BadRequest
 
@@ -104,3 +104,50 @@ def test_option_pairs():
     assert parse_options(["steps=8", "tau=0.1", "name=x y"]) == {"steps": 8, "tau": 0.1, "name": "x y"}
     with pytest.raises(BadRequest):
         parse_options(["steps"])
+
+
+def _other_gid() -> int:
+    """A group other than our own that we may give files (root: any)."""
+    mine = os.getegid()
+    if os.geteuid() == 0:
+        return 4321 if mine != 4321 else 4322
+    others = [g for g in os.getgroups() if g != mine]
+    if not others:
+        pytest.skip("needs root or a supplementary group")
+    return others[0]
+
+
+def test_commit_keeps_mode_owner_and_group(tmp_path):
+    target = tmp_path / "take.blend"
+    target.write_bytes(b"old")
+    gid = _other_gid()
+    os.chown(target, -1, gid)
+    os.chmod(target, 0o640)  # group-restricted: must not become world-readable
+    before = target.stat()
+    tmp = safe_save.temp_path_for(target)
+    tmp.write_bytes(b"new")
+    os.chmod(tmp, 0o644)
+    safe_save.commit(tmp, target)
+    after = target.stat()
+    assert target.read_bytes() == b"new"
+    assert oct(after.st_mode & 0o7777) == "0o640"
+    assert (after.st_uid, after.st_gid) == (before.st_uid, gid)
+
+
+def test_read_only_files_and_permission_problems_are_coded_errors(tmp_path):
+    from moground.errors import NotWritable
+
+    target = tmp_path / "locked.blend"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o444)
+    with pytest.raises(NotWritable, match="read-only"):
+        safe_save.check_writable(target)
+    tmp = safe_save.temp_path_for(target)
+    tmp.write_bytes(b"new")
+    with pytest.raises(NotWritable) as info:
+        safe_save.commit(tmp, target)
+    assert info.value.code == "not_writable"
+    assert target.read_bytes() == b"old" and not safe_save.backup_path_for(target).exists()
+    os.chmod(target, 0o644)
+    safe_save.check_writable(target)  # writable again: no error
+    safe_save.check_writable(tmp_path / "new.blend")  # a file still to be created

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.batch.local_backend import free_port
+from moground.blender.local_backend import free_port
 
 pytestmark = pytest.mark.blender
 
@@ -125,9 +125,17 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
     with zipfile.ZipFile(addon_zip) as zf:
         names = zf.namelist()
         manifest = zf.read("blender_manifest.toml").decode()
-        for mod in ("protocol", "client", "errors"):
-            vendored = zf.read(f"wire/{mod}.py")
-            assert vendored == (REPO / "backend" / "moground" / f"{mod}.py").read_bytes()
+        # the backend modules the add-on runs are byte-identical copies, nothing else
+        vendored = build_addon.vendored_files()
+        assert {"wire/client.py", "wire/blender/motion_reader.py", "wire/blender/nla_writer.py",
+                "wire/blender/local_backend.py"} <= set(vendored)
+        for rel, src in vendored.items():
+            assert zf.read(rel) == src.read_bytes(), rel
+        assert sorted(n for n in names if n.startswith("wire/")) == sorted(
+            [*vendored, "wire/__init__.py"])
+        ui = {n for n in names if n.endswith(".py") and "/" not in n}
+        assert ui == {"__init__.py", "backend.py", "operators.py", "panels.py", "preferences.py",
+                      "properties.py"}
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
     assert f'"./{wheels[0]}"' in manifest and 'platforms = ["linux-x64"]' in manifest

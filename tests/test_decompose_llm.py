@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from moground.batch.local_backend import free_port
+from moground.blender.local_backend import free_port
 from moground.cli import main
 from moground.decompose import LLMConfig, decompose
 from moground.decompose.llm import SYSTEM_PROMPT, LLMFailure, validate_answer
@@ -256,3 +256,105 @@ def test_cli_empty_prompt_is_clean_error(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["decompose", "--prompt", " ", "--no-llm"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("moground: error [bad_prompt]") and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- hostile model servers
+
+
+class _HostileHandler(BaseHTTPRequestHandler):
+    """Speaks the OpenAI chat-completions API, but badly: ``server.mode`` picks how."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        mode = self.server.mode  # type: ignore[attr-defined]
+        good = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": answer("walk")}}]})
+        try:
+            if mode == "drip":  # a valid answer, one byte every 0.1 s
+                data = good.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                for b in data:
+                    self.wfile.write(bytes([b]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            elif mode in ("gzip_bomb", "deflate_bomb"):  # 64 MB of JSON whitespace, ~64 KB on the wire
+                data = self.server.bomb  # type: ignore[attr-defined]  (built before memory is traced)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip" if mode == "gzip_bomb" else "deflate")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            elif mode == "huge_chunked":  # 32 MB with no Content-Length (chunked)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                block = b" " * (1 << 20)
+                head = b"%x\r\n" % len(block)
+                for _ in range(32):
+                    self.wfile.write(head)
+                    self.wfile.write(block)
+                    self.wfile.write(b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def hostile() -> Iterator[ThreadingHTTPServer]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _HostileHandler)
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_a_dripping_server_is_cut_off_at_the_total_deadline(hostile) -> None:
+    """Each byte arrives well within the timeout; the whole answer would take ~10 s."""
+    hostile.mode = "drip"
+    start = time.monotonic()
+    result = decompose("walk, then jump", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
+                                                    timeout_s=1.0, retries=2, backoff_s=0.01))
+    elapsed = time.monotonic() - start
+    assert (result.source, result.phrases) == ("rules", ["walk", "jump"])
+    assert "within 1 s" in result.warnings[0]
+    assert elapsed < 1.6, elapsed
+
+
+@pytest.mark.parametrize("mode", ["gzip_bomb", "deflate_bomb", "huge_chunked"])
+def test_huge_or_inflating_answers_are_capped_while_streaming(hostile, mode) -> None:
+    import tracemalloc
+
+    hostile.mode = mode
+    if mode.endswith("bomb"):
+        import gzip
+        import zlib
+
+        plain = b'{"choices": [{"message": {"content": "walk"}}]' + b" " * (64 << 20) + b"}"
+        hostile.bomb = gzip.compress(plain, 6) if mode == "gzip_bomb" else zlib.compress(plain, 6)
+        del plain
+    tracemalloc.start()
+    try:
+        result = decompose("walk, then jump", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
+                                                        timeout_s=20.0, retries=0))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.source == "rules" and "too large" in result.warnings[0]
+    assert peak < 8 << 20, f"peak {peak / 2**20:.0f} MiB while reading a capped answer"
+
+
+def test_llm_timeout_must_be_finite_and_bounded() -> None:
+    for bad in (float("inf"), float("nan"), 0.0, -1.0, 1e9):
+        with pytest.raises(BadRequest, match="LLM timeout"):
+            LLMConfig(url="http://127.0.0.1:9", timeout_s=bad)

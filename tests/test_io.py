@@ -133,7 +133,7 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile, match="binary"):
         load_motion(_write(tmp_path, "bin.bvh", b"HIERARCHY\x00\x01\x02"))
     with pytest.raises(UnreadableFile, match="unsupported"):
-        load_motion(_write(tmp_path, "x.fbx", "Kaydara"))
+        load_motion(_write(tmp_path, "x.c3d", "Kaydara"))
     with pytest.raises(UnreadableFile, match="npz"):
         load_motion(_write(tmp_path, "x.npz", b"PK\x03\x04garbage"))
     np.savez(tmp_path / "other.npz", data=np.zeros(3))

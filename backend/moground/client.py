@@ -26,10 +26,9 @@ from .protocol import (
     make_ground_request,
     make_request,
     new_request_id,
+    DEFAULT_ADDRESS,
     PROTOCOL_VERSION,
 )
-
-DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"
 
 
 class BackendUnavailable(MoGroundError):
@@ -93,6 +92,10 @@ class Client:
         self._own_context = context is None
         self._ctx = context or zmq.Context()
         self._sock: zmq.Socket | None = None
+        # one routing id for all of this client's sockets: the server de-duplicates on
+        # (routing id, request_id), so a Lazy Pirate resend from a fresh socket is the
+        # same request, and nobody else's request with the same id can take its reply
+        self._routing_id = b"mg-" + os.urandom(16).hex().encode("ascii")
 
     # ------------------------------------------------------------------ socket
 
@@ -101,6 +104,7 @@ class Client:
             sock = self._ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.SNDTIMEO, int(self.timeout_s * 1000))
+            sock.setsockopt(zmq.ROUTING_ID, self._routing_id)
             if self._server_key is not None and self._client_keys is not None:
                 sock.curve_serverkey = self._server_key
                 sock.curve_publickey, sock.curve_secretkey = self._client_keys

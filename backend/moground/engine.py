@@ -25,6 +25,7 @@ from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
+from .protocol import check_motion_budget
 from .preprocess import prepare
 from .rigmap import CanonicalMotion, map_to_canonical
 from .io.units import guess_units_to_m
@@ -83,6 +84,7 @@ class GroundingEngine:
         warnings: list[str] = []
         if method not in METHODS:
             raise BadRequest(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+        check_motion_budget(clip.num_frames, clip.fps, model_fps=self.encoder.fps)  # before any work
         t_all = time.perf_counter()
 
         t0 = time.perf_counter()

@@ -40,6 +40,12 @@ class UnmappableRig(MoGroundError):
     code = "unmappable_rig"
 
 
+class NotWritable(MoGroundError):
+    """A file the batch would replace is read-only, or its folder refuses writes."""
+
+    code = "not_writable"
+
+
 class TooLarge(MoGroundError):
     code = "too_large"
 
@@ -61,6 +67,7 @@ ERROR_CODES: tuple[str, ...] = (
     "bad_prompt",
     "bad_motion",
     "unreadable_file",
+    "not_writable",
     "unmappable_rig",
     "too_large",
     "busy",

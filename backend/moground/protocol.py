@@ -34,9 +34,12 @@ from .errors import (
 )
 
 PROTOCOL_VERSION = 1
+DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
 
 LIMITS: dict[str, int] = {
     "max_frames": 72_000,          # 10 minutes at 120 fps
+    "max_duration_s": 1_200,       # frames / fps: 20 minutes of motion
+    "max_model_frames": 24_000,    # after resampling to the encoder's rate (20 min at 20 fps)
     "max_bones": 256,
     "max_prompt_chars": 2_000,
     "max_sub_actions": 16,
@@ -47,10 +50,15 @@ LIMITS: dict[str, int] = {
     "max_ndim": 4,
     "max_request_id_chars": 128,
     "max_bone_name_chars": 128,
+    "upload_stall_s": 30,          # a connection silent this long (e.g. mid-upload) is dropped
+    "llm_max_reply_bytes": 1_048_576,  # LLM reply body, on the wire and after decompression
+    "llm_max_s": 300,              # ceiling of the LLM total deadline (--llm-timeout, default 30)
 }
-"""Enforced by :func:`decode_message` / :func:`validate_request` before any work and
-reported by the ``info`` request. Frame and bone limits bound a 10-minute take of a
-dense rig; the byte limit bounds memory per request."""
+"""The resource budget (docs/protocol.md, *Limits*): enforced by :func:`decode_message`,
+:func:`validate_request` and :func:`check_motion_budget` before any work, reported by
+the ``info`` request. Frame and bone limits bound a 10-minute take of a dense rig; the
+duration and model-frame limits bound the work, whatever the frame rate; the byte limit
+bounds memory per request."""
 
 REQUEST_KINDS: tuple[str, ...] = ("ground", "decompose", "info", "health")
 
@@ -206,7 +214,29 @@ def _parse_header(view: memoryview) -> dict:
         raise ProtocolError(f"header frame is not UTF-8 JSON: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise ProtocolError(f"header must be a JSON object, got {type(header).__name__}")
+    if "\\u" in text and _has_lone_surrogate(header):
+        raise ProtocolError("header holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not text")
     return header
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if any string (key or value) in ``value`` holds a lone surrogate, which JSON
+    escapes allow but UTF-8 cannot encode (so no reply could echo it)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _check_version(header: Mapping[str, Any]) -> None:
@@ -315,6 +345,30 @@ def validate_request(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     _validate_ground(header, arrays, limits)
 
 
+def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = None,
+                        limits: Mapping[str, int] = LIMITS) -> None:
+    """The one check of a take's size against the budget, before any work on it: the
+    front end (on receipt), every file reader (before parsing frames) and the engine
+    (before resampling to ``model_fps``) call it. TooLarge names the limit."""
+    def over(limit: str, value: float, what: str) -> TooLarge:
+        return TooLarge(f"{what}; the limit {limit} is {limits[limit]:,}",
+                        details={"limit": limit, "value": value, "max": limits[limit]})
+
+    if n_frames > limits["max_frames"]:
+        raise over("max_frames", n_frames, f"{n_frames:,} frames")
+    if not (fps > 0 and math.isfinite(fps)):
+        return  # an unusable rate is the caller's bad_motion, not a size problem
+    duration = n_frames / fps
+    if duration > limits["max_duration_s"]:
+        raise over("max_duration_s", round(duration, 3),
+                   f"{n_frames:,} frames at {fps:g} fps last {duration:,.1f} s")
+    if model_fps is not None:
+        resampled = int(round(n_frames * model_fps / fps))
+        if resampled > limits["max_model_frames"]:
+            raise over("max_model_frames", resampled,
+                       f"{duration:,.1f} s resampled to {model_fps:g} fps make {resampled:,} frames")
+
+
 def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool) -> None:
     if prompt is None and not required:
         return
@@ -355,6 +409,7 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         val = motion.get(key, 1.0 if key == "units_to_m" else None)
         if type(val) not in (int, float) or not math.isfinite(val) or not lo <= val <= hi:
             raise BadMotionData(f"motion.{key} must be a finite number in [{lo:g}, {hi:g}], got {str(val)[:40]}")
+    check_motion_budget(frames, motion["fps"], limits=limits)
     if motion.get("up_axis", "Z") not in ("Y", "Z"):
         raise BadMotionData(f"motion.up_axis must be 'Y' or 'Z', got {str(motion.get('up_axis'))[:20]!r}")
     if not np.isfinite(pos).all():
@@ -419,7 +474,7 @@ def peek_request_id(frames: Sequence[Any]) -> str | None:
             return None
         header = json.loads(bytes(view).decode("utf-8"), parse_constant=_reject_constant)
         rid = header.get("request_id") if isinstance(header, dict) else None
-        if isinstance(rid, str) and 0 < len(rid) <= LIMITS["max_request_id_chars"]:
+        if isinstance(rid, str) and 0 < len(rid) <= LIMITS["max_request_id_chars"] and not _has_lone_surrogate(rid):
             return rid
     except Exception:  # noqa: BLE001 - by contract this never fails
         pass

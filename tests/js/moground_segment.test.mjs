@@ -1,4 +1,4 @@
-// Runs scripts/flamenco/moground_segment.js the way Flamenco Manager does: as a
+// Runs backend/moground/blender/flamenco/moground_segment.js the way Flamenco Manager does: as a
 // plain script with global `author`, `path` and `print`, then calls compileJob.
 // The stand-in `author` records tasks and commands like Flamenco's job author.
 import { test } from "node:test";
@@ -9,7 +9,7 @@ import vm from "node:vm";
 import { fileURLToPath } from "node:url";
 
 const here = nodePath.dirname(fileURLToPath(import.meta.url));
-const SCRIPT = nodePath.join(here, "..", "..", "scripts", "flamenco", "moground_segment.js");
+const SCRIPT = nodePath.join(here, "..", "..", "backend", "moground", "blender", "flamenco", "moground_segment.js");
 const SETTING_TYPES = new Set(["string", "int32", "float", "bool"]);
 const SUBTYPES = new Set(["file_path", "dir_path", "file_name", "hashed_file_path"]);
 const VISIBILITY = new Set(["visible", "hidden", "submission", "web"]);
@@ -79,7 +79,7 @@ test("one blender task per .blend file, running the job script headless", () => 
     const tasks = compile({
         prompt: "walk forward, then wave", backend: "tcp://farm-gpu:5757", method: "zomg",
         blendfiles: "/shots/a.blend\n/shots/b.blend;/shots/sub/c.blend",
-        job_script: "/opt/moground/scripts/moground_blender_job.py",
+        job_script: "/opt/venv/site-packages/moground/blender/job_script.py",
     });
     assert.equal(tasks.length, 3);
     const files = [];
@@ -93,7 +93,7 @@ test("one blender task per .blend file, running the job script headless", () => 
         files.push(p.blendfile);
         const a = p.args;
         assert.deepEqual(Array.from(a.slice(0, 5)), ["--python-exit-code", "1", "--python",
-            "/opt/moground/scripts/moground_blender_job.py", "--"]);
+            "/opt/venv/site-packages/moground/blender/job_script.py", "--"]);
         const opt = (k) => a[a.indexOf(k) + 1];
         assert.equal(opt("--input"), p.blendfile, "the job script segments the opened file");
         assert.equal(opt("--prompt"), "walk forward, then wave");

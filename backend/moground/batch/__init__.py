@@ -1,7 +1,6 @@
 """Batch segmentation of many .blend files (or mocap takes) with one backend.
 
-Split in small modules so that the parts that run inside Blender's own Python
-(``job``, ``stamp``, ``safe_save``, ``addon_loader``, ``mocap_import``) import
-nothing beyond bpy, numpy, pyzmq and the torch-free parts of moground, while the
-driver (``runner``, ``local_backend``, ``report``) runs in the normal venv.
+The driver (``runner``, ``discover``, ``report``, ``flamenco``) runs in the normal
+venv; what runs inside Blender for each file lives in ``moground.blender`` (``job``,
+``mocap_import``, ``stamp``). ``safe_save`` is plain Python, used by both.
 """

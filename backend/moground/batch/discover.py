@@ -10,7 +10,7 @@ from ..errors import BadRequest
 from .safe_save import is_temp_artifact
 
 BLEND_EXT = (".blend",)
-MOCAP_EXT = (".bvh", ".fbx", ".amc")
+MOCAP_EXT = (".bvh", ".fbx", ".amc", ".npz", ".npy")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ def _wanted(path: Path, exts: tuple[str, ...]) -> bool:
     return (
         path.is_file()
         and path.suffix.lower() in exts
+        and path.name.lower() != "shape.npz"  # AMASS: a subject's body shape, not a take
         and not path.name.startswith(".")
         and not is_temp_artifact(path)
     )

@@ -1,6 +1,6 @@
 """Submit a ``moground-segment`` job to a Flamenco 3 Manager over its REST API.
 
-The job type itself lives in ``scripts/flamenco/moground_segment.js`` (installed
+The job type itself lives in ``moground/blender/flamenco/moground_segment.js`` (installed
 in the Manager's ``scripts`` folder). Settings cannot hold lists in Flamenco, so
 the file list travels as one string, one path per line. A folder is listed here,
 by the submitter, because job compiler scripts cannot read the file system.
@@ -107,7 +107,7 @@ def fetch_type_etag(manager: str, *, timeout_s: float = 10.0) -> str:
     if resp.status_code != 200:
         raise MoGroundError(
             f"Flamenco Manager has no '{JOB_TYPE_NAME}' job type ({resp.status_code}: "
-            f"{_error_text(resp)}); copy scripts/flamenco/moground_segment.js into its scripts folder"
+            f"{_error_text(resp)}); copy moground/blender/flamenco/moground_segment.js into its scripts folder"
         )
     return str(resp.json().get("etag", ""))
 

@@ -2,7 +2,7 @@
 
 A worker per file means a crash (or a segfault inside Blender) costs that file
 only; the driver records it and moves on. Workers run the one job
-implementation (``moground.batch.job``) either in the venv's ``bpy`` module or
+implementation (``moground.blender.job``) either in the venv's ``bpy`` module or
 in a real Blender (``blender -b FILE --python-exit-code 1 --python ...``).
 """
 
@@ -22,13 +22,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..paths import PACKAGE_DIR, REPO_DIR
+from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult
 
 log = logging.getLogger(__name__)
 
-JOB_SCRIPT = REPO_DIR / "scripts" / "moground_blender_job.py"
+JOB_SCRIPT = PACKAGE_DIR / "blender" / "job_script.py"  # ships inside the package
 RESULT_TAG = "MOGROUND_RESULT "
 
 
@@ -41,14 +41,13 @@ class BatchOptions:
     blender: str | None = None
     timeout_s: float = 300.0
     file_timeout_s: float = 1800.0
-    addon_dir: str | None = None
     options: dict = field(default_factory=dict)  # engine options, e.g. {"steps": 60}
     progress: bool | None = None  # None: only on a terminal
     env: dict = field(default_factory=dict)
 
 
 def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]:
-    """Arguments of ``moground_blender_job.py`` after ``--`` (also used by the farm)."""
+    """Arguments of the job script after ``--`` (also used by the farm)."""
     args = ["--input", str(item.path), "--prompt", item.prompt, "--method", opts.method,
             "--backend", opts.backend, "--timeout", str(opts.timeout_s),
             "--result", str(result_path)]
@@ -58,8 +57,6 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args += ["--armature", item.armature]
     if opts.force:
         args.append("--force")
-    if opts.addon_dir:
-        args += ["--addon-dir", opts.addon_dir]
     if opts.options:
         args += ["--options", json.dumps(opts.options)]
     return args
@@ -72,11 +69,8 @@ def worker_command(item: WorkItem, opts: BatchOptions, result_path: Path) -> lis
         cmd = [opts.blender, "-b"]
         if item.kind == "blend":
             cmd.append(str(item.path))
-        return cmd + ["--python-exit-code", "1", "--python", str(JOB_SCRIPT), "--",
-                      *args, "--pkg-root", str(PACKAGE_DIR.parent)]
-    if JOB_SCRIPT.is_file():
-        return [sys.executable, str(JOB_SCRIPT), "--", *args]
-    return [sys.executable, "-m", "moground.batch.job", "--", *args]
+        return cmd + ["--python-exit-code", "1", "--python", str(JOB_SCRIPT), "--", *args]
+    return [sys.executable, str(JOB_SCRIPT), "--", *args]
 
 
 def _parse_result(result_path: Path, stdout: str) -> dict | None:
@@ -112,7 +106,8 @@ class BatchRunner:
             return base
         result_path = self._tmp / f"{n:05d}.json"
         cmd = worker_command(item, self.opts, result_path)
-        env = {**os.environ, **self.opts.env}
+        # the job dies with this process even when it is SIGKILLed (moground.lifeline)
+        env = {**os.environ, **self.opts.env, "MOGROUND_PARENT_PID": str(os.getpid())}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=env, start_new_session=True)
         with self._lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..protocol import DEFAULT_ADDRESS
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("farm", help="render-farm integration (Flamenco 3)")
@@ -12,13 +14,13 @@ def register(subparsers) -> None:
     s = sub.add_parser(
         "submit",
         help="submit a moground-segment job (one task per .blend) to a Flamenco Manager",
-        description="Posts a job of type moground-segment (scripts/flamenco/moground_segment.js, "
+        description="Posts a job of type moground-segment (moground/blender/flamenco/moground_segment.js, "
         "installed on the Manager) to POST /api/v3/jobs. Paths must be valid on the workers.",
     )
     s.add_argument("inputs", nargs="+", metavar="FILES_OR_FOLDERS")
     s.add_argument("--manager", required=True, metavar="URL", help="e.g. http://flamenco:8080")
     s.add_argument("--prompt", required=True)
-    s.add_argument("--backend", default="tcp://127.0.0.1:5757", metavar="ADDRESS",
+    s.add_argument("--backend", default=DEFAULT_ADDRESS, metavar="ADDRESS",
                    help="MoGround backend address as the workers reach it")
     s.add_argument("--method", default="zomg")
     s.add_argument("--armature", default=None)
@@ -27,8 +29,8 @@ def register(subparsers) -> None:
     s.add_argument("--priority", type=int, default=50)
     s.add_argument("--timeout", type=int, default=300, help="backend seconds per file")
     s.add_argument("--job-script", default=None,
-                   help="path of moground_blender_job.py on the workers "
-                   "(default: the job type's {moground}/scripts/moground_blender_job.py)")
+                   help="path of moground/blender/job_script.py on the workers "
+                   "(default: the job type's {moground}/blender/job_script.py)")
     s.add_argument("--worker-tag", default=None, help="worker tag UUID")
     s.add_argument("--no-etag", action="store_true",
                    help="do not check the Manager's job type version first")

@@ -11,13 +11,15 @@ from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..errors import BadRequest, UnreadableFile
 from ..grounding.result import METHODS, GroundingResult
 from ._common import add_encoder_args, encoder_options
+from ._motion import add_motion_args, load_motion_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ground", help="ground a prompt in a mocap file (BVH, ASF/AMC, npz)")
-    p.add_argument("--motion", required=True, help="BVH, AMC (with --asf) or MoGround .npz file")
-    p.add_argument("--asf", help="ASF skeleton for an AMC motion file")
-    p.add_argument("--units", choices=["m", "cm", "mm", "in", "ft"], help="length unit of the file (guessed if omitted)")
+    p = sub.add_parser("ground", help="ground a prompt in a mocap file (BVH, ASF/AMC, FBX, AMASS/SMPL npz, HumanML3D npy)")
+    p.add_argument("--motion", required=True,
+                   help="BVH, AMC (with --asf), FBX (needs bpy), MoGround or AMASS/SMPL(-H/-X) .npz "
+                        "(with --body-model), HumanML3D joints or Motion-X .npy")
+    add_motion_args(p)
     p.add_argument("--rig-map", help="JSON file mapping canonical joint names to the file's joint names")
     p.add_argument("--prompt", help="what happens, in order: 'walk in, pick up the box, sit down'")
     p.add_argument("--actions", nargs="+", metavar="PHRASE", help="ordered sub-actions; skips decomposition")
@@ -46,11 +48,10 @@ def load_rig_map(path: str | None) -> dict | None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import GroundingEngine
-    from ..io import load_motion
 
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
-    clip = load_motion(args.motion, asf=args.asf, units=args.units)
+    clip = load_motion_from_args(args)
     engine = GroundingEngine(
         encoder=args.encoder,
         encoder_path=args.encoder_path,

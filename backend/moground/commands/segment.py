@@ -38,7 +38,10 @@ def register(subparsers) -> None:
     p.add_argument("--blender", metavar="PATH",
                    help="run each file in this Blender executable instead of the bpy module")
     p.add_argument("--from-mocap", action="store_true",
-                   help="inputs are BVH/FBX/AMC takes: import each, save a .blend beside it")
+                   help="inputs are mocap takes (BVH, FBX, AMC, AMASS/SMPL .npz, HumanML3D/Motion-X "
+                        ".npy): import each, save a .blend beside it")
+    p.add_argument("--body-model", metavar="DIR",
+                   help="SMPL/SMPL-H/SMPL-X model folder for .npz/.npy takes (default $MOGROUND_BODY_MODELS)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -64,11 +67,17 @@ def parse_options(pairs: list[str]) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..batch.local_backend import LocalBackend
+    from ..blender.local_backend import LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.runner import BatchOptions, BatchRunner
 
     parse_options(args.option)  # bad pairs fail before any file is touched
+    if args.body_model:  # the per-file workers read it from the environment
+        import os
+
+        if not Path(args.body_model).exists():
+            raise BadRequest(f"--body-model {args.body_model}: no such folder")
+        os.environ["MOGROUND_BODY_MODELS"] = str(Path(args.body_model).resolve())
     if args.jobs < 1:
         raise BadRequest("--jobs must be at least 1")
     if args.blender and not Path(args.blender).exists():

@@ -6,9 +6,8 @@ import argparse
 from dataclasses import asdict
 
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
+from ..protocol import DEFAULT_ADDRESS as DEFAULT_BIND
 from ._common import add_encoder_args, encoder_options
-
-DEFAULT_BIND = "tcp://127.0.0.1:5757"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ray", action="store_true", help="run the engine as a Ray Serve deployment (extra `farm`)")
     p.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray)")
     p.add_argument("--engine-factory", default=None, help=argparse.SUPPRESS)  # tests swap the engine here
+    p.add_argument("--upload-stall", type=float, default=None, help=argparse.SUPPRESS)  # tests shorten it
+    # `moground segment` passes its pid: the backend stops when that process is gone
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     add_encoder_args(p)
     add_llm_args(p)
     p.set_defaults(func=run)
@@ -43,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         encoder_path=args.encoder_path, encoder_options=encoder_options(args),
         llm=None if llm is None else asdict(llm), seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
         deadline_s=args.deadline, drain_s=args.drain, engine_factory=args.engine_factory or DEFAULT_FACTORY,
-        ray=args.ray, ray_address=args.ray_address,
+        ray=args.ray, ray_address=args.ray_address, parent_pid=args.parent_pid,
     )
+    if args.upload_stall is not None:
+        cfg.upload_stall_s = args.upload_stall
     runner_factory = None
     if cfg.ray:
         from ..server.ray_backend import ray_runner_factory

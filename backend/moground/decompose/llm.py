@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import BadRequest
+from ..protocol import LIMITS
 from .lexicon import STOPWORDS, stem
 from .rules import MAX_SUB_ACTIONS, normalize_phrase
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 APIS = ("openai", "ollama")
 MAX_PHRASE_CHARS = 200
 MAX_RESPONSE_CHARS = 20000
+MAX_REPLY_BYTES = LIMITS["llm_max_reply_bytes"]  # body as received and after decompression
+MAX_TIMEOUT_S = LIMITS["llm_max_s"]
 
 SYSTEM_PROMPT = (
     "You split a description of a human body motion into the ordered list of "
@@ -65,8 +69,8 @@ class LLMConfig:
             raise BadRequest(f"LLM URL must start with http:// or https://, got {self.url!r}")
         if self.api is not None and self.api not in APIS:
             raise BadRequest(f"LLM API must be one of {', '.join(APIS)}, got {self.api!r}")
-        if not self.timeout_s > 0:
-            raise BadRequest(f"LLM timeout must be positive, got {self.timeout_s}")
+        if not 0 < self.timeout_s <= MAX_TIMEOUT_S:
+            raise BadRequest(f"LLM timeout must be a number of seconds in (0, {MAX_TIMEOUT_S}], got {self.timeout_s}")
         if self.retries < 0:
             raise BadRequest(f"LLM retries must be >= 0, got {self.retries}")
 
@@ -158,8 +162,9 @@ def _words(text: str) -> list[str]:
 
 
 def _request(prompt: str, config: LLMConfig, session: requests.Session) -> str:
-    """POST with bounded retries on connection errors, HTTP 429 and 5xx. A read
-    timeout is not retried: a model too slow once is too slow again, and the user
+    """POST with bounded retries on connection errors, HTTP 429 and 5xx, all within one
+    total deadline of ``timeout_s`` (connect, waiting, every retry and the whole body).
+    A read timeout is not retried: a model too slow once is too slow again, and the user
     should wait at most about one timeout before the rules take over."""
     api = config.resolved_api
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
@@ -172,43 +177,113 @@ def _request(prompt: str, config: LLMConfig, session: requests.Session) -> str:
         body.update(temperature=0, stream=False)
         if config.model:
             body["model"] = config.model
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate"}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"
 
+    deadline = time.monotonic() + config.timeout_s
+    too_slow = f"no complete answer from {config.endpoint} within {config.timeout_s:g} s"
     last = "no attempt made"
     for attempt in range(config.retries + 1):
         if attempt:
-            time.sleep(config.backoff_s * 2 ** (attempt - 1))
+            pause = config.backoff_s * 2 ** (attempt - 1)
+            if time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
         try:
-            reply = session.post(config.endpoint, json=body, headers=headers, timeout=config.timeout_s)
+            reply = session.post(config.endpoint, json=body, headers=headers, timeout=(left, left), stream=True)
         except requests.ReadTimeout:
-            raise LLMFailure(f"no answer from {config.endpoint} within {config.timeout_s:g} s") from None
+            raise LLMFailure(too_slow) from None
         except requests.RequestException as exc:
             last = f"cannot reach {config.endpoint}: {type(exc).__name__}"
             log.debug("LLM attempt %d failed: %s", attempt + 1, exc)
             continue
-        if reply.status_code == 429 or reply.status_code >= 500:
-            last = f"{config.endpoint} answered HTTP {reply.status_code}"
-            log.debug("LLM attempt %d failed: %s", attempt + 1, last)
-            continue
-        if reply.status_code != 200:
-            raise LLMFailure(f"{config.endpoint} answered HTTP {reply.status_code}: {reply.text[:120]!r}")
-        return _content(reply, api)
+        with reply:
+            if reply.status_code == 429 or reply.status_code >= 500:
+                last = f"{config.endpoint} answered HTTP {reply.status_code}"
+                log.debug("LLM attempt %d failed: %s", attempt + 1, last)
+                continue
+            raw = _read_body(reply, deadline, too_slow)
+            if reply.status_code != 200:
+                raise LLMFailure(f"{config.endpoint} answered HTTP {reply.status_code}: "
+                                 f"{raw[:120].decode('utf-8', 'replace')!r}")
+            return _content(raw, api)
+    if time.monotonic() >= deadline:
+        raise LLMFailure(f"{too_slow} ({last})")
     raise LLMFailure(f"{last} (after {config.retries + 1} attempts)")
 
 
-def _content(reply: requests.Response, api: str) -> str:
-    if len(reply.content) > MAX_RESPONSE_CHARS * 4:
-        raise LLMFailure("answer is too large")
+def _read_body(reply: requests.Response, deadline: float, too_slow: str) -> bytes:
+    """The body, streamed: at most MAX_REPLY_BYTES as received and as decompressed, and
+    done by ``deadline`` (each socket read waits only for the time left), so neither a
+    server dripping bytes nor a small gzip that inflates to gigabytes can hold us."""
+    declared = reply.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_REPLY_BYTES:
+        raise LLMFailure(f"answer is too large ({int(declared):,} bytes; the limit is {MAX_REPLY_BYTES:,})")
+    encoding = reply.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        inflate = None
+    elif encoding in ("gzip", "x-gzip", "deflate"):
+        inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, by header
+    else:
+        raise LLMFailure(f"answer uses an unsupported Content-Encoding {encoding!r}")
+    sock = _socket_of(reply)
+    received, out = 0, bytearray()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LLMFailure(too_slow)
+        if sock is not None:
+            sock.settimeout(left)
+        try:
+            chunk = reply.raw.read1(64 * 1024, decode_content=False)
+        except (requests.RequestException, OSError, ValueError) as exc:
+            if time.monotonic() >= deadline or "timed out" in str(exc).lower():
+                raise LLMFailure(too_slow) from None
+            raise LLMFailure(f"the answer broke off: {type(exc).__name__}") from None
+        except Exception as exc:  # urllib3's ProtocolError / ReadTimeoutError and friends
+            if time.monotonic() >= deadline or "timed out" in str(exc).lower():
+                raise LLMFailure(too_slow) from None
+            raise LLMFailure(f"the answer broke off: {type(exc).__name__}") from None
+        if not chunk:
+            break
+        received += len(chunk)
+        if received > MAX_REPLY_BYTES:
+            raise LLMFailure(f"answer is too large (over {MAX_REPLY_BYTES:,} bytes)")
+        if inflate is None:
+            out += chunk
+        else:
+            try:
+                out += inflate.decompress(chunk, MAX_REPLY_BYTES + 1 - len(out))
+            except zlib.error:
+                raise LLMFailure(f"answer is not valid {encoding} data") from None
+            if inflate.unconsumed_tail:
+                raise LLMFailure(f"answer is too large (over {MAX_REPLY_BYTES:,} bytes decompressed)")
+        if len(out) > MAX_REPLY_BYTES:
+            raise LLMFailure(f"answer is too large (over {MAX_REPLY_BYTES:,} bytes decompressed)")
+    return bytes(out)
+
+
+def _socket_of(reply: requests.Response) -> Any:
+    """The TCP socket under a streamed response, to bound each read by the time left
+    (None where the transport hides it; reads are then bounded by the request timeout)."""
+    conn = getattr(reply.raw, "_connection", None) or getattr(reply.raw, "connection", None)
+    sock = getattr(conn, "sock", None)
+    return sock if hasattr(sock, "settimeout") else None
+
+
+def _content(raw: bytes, api: str) -> str:
     try:
-        data = reply.json()
+        data = json.loads(raw.decode("utf-8"))
         if api == "ollama":
             content = data["message"]["content"]
         else:
             content = data["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise LLMFailure(f"unexpected {api} response shape: {reply.text[:120]!r}") from None
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+        raise LLMFailure(f"unexpected {api} response shape: {raw[:120].decode('utf-8', 'replace')!r}") from None
     if not isinstance(content, str):
         raise LLMFailure(f"{api} response content is not text")
     return content[:MAX_RESPONSE_CHARS]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import UnreadableFile
 from ..motion import MotionClip
+from ..protocol import check_motion_budget
 from .kinematics import chain_positions, euler_matrix
 from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale
@@ -136,6 +137,7 @@ def _parse_motion(lines: list[str], start: int, n_channels: int, path: str) -> t
         raise _fail(path, "the MOTION section lacks 'Frames: N' and 'Frame Time: dt'") from None
     if n_frames < 1 or not (np.isfinite(frame_time) and frame_time > 0):
         raise _fail(path, f"Frames: {n_frames}, Frame Time: {frame_time} (need ≥1 frame, dt > 0)")
+    check_motion_budget(n_frames, 1.0 / frame_time)  # before parsing (and later resampling) any frame
     text = " ".join(lines[start + 3 :])
     try:
         values = np.array(text.split(), dtype=np.float64)

@@ -15,4 +15,6 @@ def read_text_lines(path: str, kind: str) -> list[str]:
         raise UnreadableFile(f"cannot open {kind} file {path}: {exc.strerror or exc}") from None
     if b"\x00" in raw[:4096]:
         raise UnreadableFile(f"cannot read {kind} file {path}: binary content, not a text {kind}")
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (Windows editors write one)
+        raw = raw[3:]
     return raw.decode("latin-1").splitlines()

@@ -26,6 +26,7 @@ import zmq
 from .. import __version__
 from ..errors import MoGroundError
 from ..protocol import (
+    DEFAULT_ADDRESS,
     LIMITS,
     PROTOCOL_VERSION,
     REQUEST_KINDS,
@@ -38,6 +39,7 @@ from ..protocol import (
 )
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner
+from ..lifeline import parent_alive
 from .security import check_bind, enable_curve_server
 
 log = logging.getLogger("moground.server")
@@ -46,7 +48,7 @@ reqlog = logging.getLogger("moground.server.requests")
 
 @dataclass
 class ServerConfig:
-    bind: str = "tcp://127.0.0.1:5757"
+    bind: str = DEFAULT_ADDRESS
     workers: int = 1
     device: str = "cpu"
     encoder: str = "builtin"
@@ -62,6 +64,8 @@ class ServerConfig:
     engine_factory: str = DEFAULT_FACTORY
     ray: bool = False
     ray_address: str | None = None
+    upload_stall_s: float = LIMITS["upload_stall_s"]  # a silent peer is dropped after this
+    parent_pid: int | None = None  # stop when this process is gone (a `moground segment` run)
 
     def factory_kwargs(self) -> dict:
         return {
@@ -108,7 +112,7 @@ class Server:
         self._seq = itertools.count(1)
         self.slots: list[Slot] = []
         self.queue: deque[Job] = deque()
-        self.active: dict[str, Job] = {}
+        self.active: dict[tuple[bytes, str], Job] = {}  # (client routing id, request_id) → job
         self.engine_info: dict | None = None
         self.stopping = False
         self._stop_at: float | None = None
@@ -135,6 +139,13 @@ class Server:
         try:
             front.setsockopt(zmq.LINGER, 2000)
             front.setsockopt(zmq.MAXMSGSIZE, LIMITS["max_message_bytes"])
+            # a Lazy Pirate resend reconnects with the same routing id: it takes over the old pipe
+            front.setsockopt(zmq.ROUTER_HANDOVER, 1)
+            # a peer silent for upload_stall_s (a stalled partial upload, a half-open
+            # connection) is dropped, and libzmq frees what it had buffered for it
+            stall_ms = max(100, int(self.cfg.upload_stall_s * 1000))
+            front.setsockopt(zmq.HEARTBEAT_IVL, min(5000, stall_ms))
+            front.setsockopt(zmq.HEARTBEAT_TIMEOUT, stall_ms)
             if self.cfg.curve_keys:
                 authenticator = enable_curve_server(ctx, front, self.cfg.curve_keys)
             try:
@@ -204,21 +215,39 @@ class Server:
             if self.back in events:
                 for _ in range(100):
                     try:
-                        self._on_worker(self.back.recv_multipart(zmq.NOBLOCK, copy=False))
+                        msg = self.back.recv_multipart(zmq.NOBLOCK, copy=False)
                     except zmq.Again:
                         break
+                    self._guarded(self._on_worker, msg)
             if self.front in events:
                 for _ in range(100):
                     try:
-                        self._on_client(self.front.recv_multipart(zmq.NOBLOCK, copy=False))
+                        msg = self.front.recv_multipart(zmq.NOBLOCK, copy=False)
                     except zmq.Again:
                         break
+                    self._guarded(self._on_client, msg)
             now = time.monotonic()
+            if self.cfg.parent_pid is not None and not self.stopping and not parent_alive(self.cfg.parent_pid):
+                log.warning("parent process %d is gone; stopping", self.cfg.parent_pid)
+                self.request_stop()
             self._watch_workers(now)
             self._expire(now)
             self._dispatch()
             if self.stopping and self._drained(now):
                 return
+
+    def _guarded(self, handler: Callable[[list], None], msg: list) -> None:
+        """One message's handling: a bug costs that message (an ``internal`` reply to a
+        client), never the server."""
+        try:
+            handler(msg)
+        except Exception as exc:  # noqa: BLE001 - the loop must survive any single message
+            log.exception("unexpected error while handling a %s message", "client" if handler == self._on_client else "worker")
+            if handler == self._on_client and msg:
+                try:
+                    self._send(msg[0].bytes, make_error_reply(None, "internal", f"internal error: {type(exc).__name__}"))
+                except Exception:  # noqa: BLE001
+                    pass
 
     def _drained(self, now: float) -> bool:
         if self._stop_at is None:
@@ -261,8 +290,13 @@ class Server:
             self._send(client, make_reply(rid, kind, self._info()))
             self._log(rid, kind, None, None, t0, "ok")
             return
-        if rid in self.active:  # a Lazy Pirate resend: answer the newest socket, work once
-            self.active[rid].client = client
+        key = (client, rid)
+        if key in self.active:  # a Lazy Pirate resend (same routing id): answer it, work once
+            if not _same_frames(self.active[key].frames, frames):
+                self._send(client, make_error_reply(
+                    rid, "bad_request", "request_id is already in use by a different request from this client; "
+                    "use a fresh id per request", kind=kind))
+                self._log(rid, kind, None, None, t0, "bad_request")
             return
         n_frames = int(arrays["positions"].shape[0]) if kind == "ground" else None
         k = len(header["actions"]) if kind == "ground" and header.get("actions") else None
@@ -276,7 +310,7 @@ class Server:
             self._log(rid, kind, n_frames, k, t0, "busy")
             return
         job = Job(str(next(self._seq)).encode(), client, rid, kind, frames, t0, t0 + self.cfg.deadline_s, n_frames, k)
-        self.active[rid] = job
+        self.active[key] = job
         self.queue.append(job)
         self._dispatch()
 
@@ -285,7 +319,7 @@ class Server:
         self.front.send_multipart([client, *frames], copy=False)
 
     def _fail(self, job: Job, code: str, message: str) -> None:
-        self.active.pop(job.request_id, None)
+        self.active.pop((job.client, job.request_id), None)
         job.abandoned = True
         self._send(job.client, make_error_reply(job.request_id, code, message, kind=job.kind))
         self._log(job.request_id, job.kind, job.n_frames, job.k, job.received, code)
@@ -316,7 +350,7 @@ class Server:
             "version": __version__,
             "protocol": PROTOCOL_VERSION,
             "kinds": list(REQUEST_KINDS),
-            "limits": dict(LIMITS),
+            "limits": {**LIMITS, "upload_stall_s": self.cfg.upload_stall_s},
             "server": {
                 "backend": "ray" if self.cfg.ray else "processes",
                 "workers": len(self.slots), "queue": self.cfg.queue, "deadline_s": self.cfg.deadline_s,
@@ -349,7 +383,7 @@ class Server:
             job, slot.job = slot.job, None
             if job is None or job.seq != msg[2].bytes or job.abandoned:
                 return  # late answer to a request that already timed out
-            self.active.pop(job.request_id, None)
+            self.active.pop((job.client, job.request_id), None)
             reply = msg[3:]
             self._send(job.client, reply)
             self._log(job.request_id, job.kind, job.n_frames, job.k or _reply_k(reply[0].bytes), job.received,
@@ -403,6 +437,11 @@ class Server:
             job = self.queue.popleft()
             slot.job = job
             self.back.send_multipart([slot.wid, b"job", job.seq, *job.frames], copy=False)
+
+
+def _same_frames(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        memoryview(getattr(x, "buffer", x)) == memoryview(getattr(y, "buffer", y)) for x, y in zip(a, b))
 
 
 def _reply_header(raw: bytes) -> dict:

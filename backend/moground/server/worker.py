@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import zmq
 
 from ..errors import MoGroundError
+from ..lifeline import die_with_parent, parent_alive
 
 log = logging.getLogger("moground.server.worker")
 
@@ -52,19 +53,26 @@ def job_loop(ctx: zmq.Context, endpoint: str, worker_id: bytes,
             if verb == b"stop":
                 break
             if verb == b"job" and len(msg) >= 3:
-                reply = handle(msg[2:])
+                try:
+                    reply = handle(msg[2:])
+                except Exception as exc:  # noqa: BLE001 - handle() promises not to raise; if it does, answer
+                    log.exception("request handler raised")
+                    from ..protocol import make_error_reply
+
+                    reply = make_error_reply(None, "internal", f"internal error: {type(exc).__name__}")
                 sock.send_multipart([b"done", msg[1].bytes, *reply], copy=False)
     finally:
         sock.close()
 
 
 def _orphaned(parent_pid: int) -> Callable[[], bool]:
-    return lambda: os.getppid() != parent_pid
+    return lambda: not parent_alive(parent_pid)
 
 
 def process_main(argv: list[str] | None = None) -> int:
     """Entry of a worker process: ``python -m moground.server.worker '<json config>'``."""
     cfg = json.loads((argv or sys.argv[1:])[0])
+    die_with_parent(cfg["parent_pid"], signal.SIGKILL)  # a front end killed with -9 takes us along
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the front end decides
     logging.basicConfig(level=cfg.get("log_level", "INFO"), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

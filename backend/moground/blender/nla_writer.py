@@ -1,7 +1,7 @@
 """Write grounding results as NLA strips: one strip per segment, on MoGround's own tracks.
 
-Shared by the add-on's operator and the batch scripts (which import this file by
-path), so it imports only ``bpy`` and nothing from the add-on package.
+Shared by the add-on's operator (vendored into the extension by build_addon.py) and
+the batch job, so it imports only ``bpy``.
 
 Rules that keep the artist's file safe:
 - everything is validated before the first edit, and a failure while writing removes

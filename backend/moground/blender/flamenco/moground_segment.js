@@ -3,7 +3,7 @@
 // MoGround: Flamenco 3 job type "moground-segment" (the name comes from this
 // file's name). Install by copying this file into the `scripts` folder next to
 // the flamenco-manager executable. Each .blend file becomes one task of type
-// "blender" that runs Blender headless on scripts/moground_blender_job.py,
+// "blender" that runs Blender headless on moground/blender/job_script.py,
 // which segments the file's armature action with a MoGround backend and saves
 // the file safely (temp file, re-open check, atomic replace, .blend1 backup).
 // Submit jobs with `moground farm submit`.
@@ -29,8 +29,8 @@ const JOB_TYPE = {
         { key: "timeout", type: "int32", default: 300,
           description: "Seconds to wait for the backend per file" },
         { key: "job_script", type: "string", subtype: "file_path",
-          default: "{moground}/scripts/moground_blender_job.py", visible: "submission",
-          description: "MoGround's job script as the workers see it ({moground}: a Manager variable)" },
+          default: "{moground}/blender/job_script.py", visible: "submission",
+          description: "MoGround's job script as the workers see it ({moground}: a Manager variable, the installed moground package folder)" },
         { key: "blender_cmd", type: "string", default: "{blender}", visible: "hidden" },
         { key: "blender_args", type: "string", default: "{blenderArgs}", visible: "hidden" },
     ],

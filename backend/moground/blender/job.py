@@ -2,9 +2,10 @@
 
 Runs in three hosts with the same code: a worker subprocess of ``moground
 segment`` (the ``bpy`` module), ``blender -b FILE --python
-scripts/moground_blender_job.py -- ...`` (``--blender PATH``), and a Flamenco
+moground/blender/job_script.py -- ...`` (``--blender PATH``), and a Flamenco
 task. Imports only bpy, numpy, pyzmq (via the torch-free client) and the
-add-on's own reader/writer, so Blender's bundled Python can run it.
+torch-free parts of moground, among them the reader and writer the add-on uses, so
+Blender's bundled Python can run it.
 
 Exit status 0 = segmented or skipped, 1 = failed; the result is printed as one
 ``MOGROUND_RESULT {json}`` line and, with ``--result``, written as JSON.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -24,8 +26,9 @@ import bpy  # type: ignore[import-not-found]
 
 from .. import __version__
 from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
-from . import safe_save
-from .addon_loader import load_addon_module
+from ..batch import safe_save
+from ..client import Client
+from . import motion_reader, nla_writer
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
 RESULT_TAG = "MOGROUND_RESULT"
@@ -34,7 +37,7 @@ RESULT_TAG = "MOGROUND_RESULT"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="moground_blender_job", description=__doc__)
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
-    p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC, save .blend beside it")
+    p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
     p.add_argument("--prompt", required=True)
     p.add_argument("--method", default="zomg")
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
@@ -43,7 +46,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--result", default=None, help="write the result JSON here")
-    p.add_argument("--addon-dir", default=None)
     p.add_argument("--options", default=None, help="JSON object of engine options")
     return p.parse_args(argv)
 
@@ -96,16 +98,12 @@ def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
 # ---------------------------------------------------------------- grounding
 
 def ground_armature(obj, scene, args) -> tuple[dict, object]:
-    """Read the motion with the add-on's reader, ground it, write strips with its writer."""
-    reader = load_addon_module("motion_reader", args.addon_dir)
-    writer = load_addon_module("nla_writer", args.addon_dir)
-    from ..client import Client  # torch-free DEALER client
-
-    motion = reader.read_armature_motion(obj, scene=scene)
+    """Read the motion, ground it, write strips: the add-on's reader and writer."""
+    motion = motion_reader.read_armature_motion(obj, scene=scene)
     options = json.loads(args.options) if args.options else None
     with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
         reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors
-    track = writer.write_segments(obj, reply, args.prompt, args.method)
+    track = nla_writer.write_segments(obj, reply, args.prompt, args.method)
     return reply, track
 
 
@@ -160,7 +158,7 @@ def run(args: argparse.Namespace) -> dict:
         if args.mocap and original_stat is None:
             from .mocap_import import import_take
 
-            obj = import_take(src)
+            obj = import_take(src, armature=args.armature)
         else:  # a .blend, or a mocap take whose .blend an earlier run already saved
             open_blend(target)
             obj = pick_armature(args.armature)
@@ -169,6 +167,7 @@ def run(args: argparse.Namespace) -> dict:
         if not args.force and stamp_matches(prior, args.prompt, args.method, __version__):
             result["status"] = "skipped"
             return result
+        safe_save.check_writable(target)  # a read-only file is refused before the grounding work
         reply, track = ground_armature(obj, _scene_of(obj), args)
         segments = reply["segments"]
         stamp = make_stamp(args.prompt, args.method, __version__, track.name)
@@ -177,6 +176,8 @@ def run(args: argparse.Namespace) -> dict:
         result.update(status="ok", segments=segments)
     except MoGroundError as exc:
         result["error"] = f"[{exc.code}] {exc.message}"
+    except PermissionError as exc:
+        result["error"] = f"[not_writable] {exc.filename or ''}: {exc.strerror or exc}"
     except (ValueError, RuntimeError) as exc:  # the add-on's reader/writer errors carry a code
         code = getattr(exc, "code", None)
         if code:
@@ -206,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:  # blender ... --python job.py -- ARGS
         argv = argv[argv.index("--") + 1:]
     args = parse_args(argv)
+    if os.environ.get("MOGROUND_PARENT_PID", "").isdigit():  # started by `moground segment`
+        from ..lifeline import die_with_parent
+
+        die_with_parent(int(os.environ["MOGROUND_PARENT_PID"]), signal.SIGKILL)  # saves are atomic
     result = run(args)
     write_result(result, args.result)
     return 0 if result["status"] in ("ok", "skipped") else 1

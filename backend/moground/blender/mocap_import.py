@@ -1,8 +1,10 @@
-"""Bring a BVH, FBX or ASF/AMC take into a fresh Blender scene as an animated armature.
+"""Bring a BVH, FBX, ASF/AMC, SMPL-family or joint-array take into a fresh Blender scene
+as an animated armature.
 
 BVH and FBX go through Blender's own importers (what an artist would get by
 hand). Blender has no AMC importer, so ASF/AMC is read with ``moground.io`` and
-turned into an armature whose bone heads follow the joint positions exactly.
+turned into an armature whose bone heads follow the joint positions exactly; so are
+SMPL-family .npz/.npy (joints by smplx forward kinematics) and HumanML3D joints.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import bpy  # type: ignore[import-not-found]
 import numpy as np
 
-from ..errors import BadMotion, UnreadableFile
+from ..errors import BadMotion, BadRequest, UnreadableFile
 
 CM_HEIGHT_THRESHOLD = 20.0  # a rest skeleton taller than this (in m) must be in cm
 
@@ -63,13 +65,22 @@ def import_bvh(path: Path) -> bpy.types.Object:
     return obj
 
 
-def import_fbx(path: Path) -> bpy.types.Object:
+def import_fbx(path: Path, armature: str | None = None) -> bpy.types.Object:
+    """The FBX's animated armature: the one named ``armature``, else the only one."""
     _enable("io_scene_fbx")
     before = {o.name for o in bpy.data.objects}
     bpy.ops.import_scene.fbx(filepath=str(path), use_anim=True)
     arms = [o for o in _new_armature_objects(before) if o.animation_data and o.animation_data.action]
     if not arms:
         raise UnreadableFile(f"{path.name}: no animated armature in this FBX")
+    names = sorted(o.name for o in arms)
+    if armature:
+        chosen = [o for o in arms if o.name == armature or o.data.name == armature]
+        if not chosen:
+            raise BadRequest(f"{path.name}: no animated armature named {armature!r}; it has {names}")
+        return chosen[0]
+    if len(arms) > 1:
+        raise BadRequest(f"{path.name}: several animated armatures {names}: pass --armature NAME")
     return arms[0]
 
 
@@ -148,7 +159,22 @@ def import_amc(path: Path) -> bpy.types.Object:
     """ASF/AMC through moground.io (Blender has no AMC importer)."""
     from ..io import load_motion  # numpy-only reader; imported late, only for AMC
 
+    return _armature_from_clip(path, load_motion(path))
+
+
+def import_joints(path: Path) -> bpy.types.Object:
+    """SMPL-family parameters (.npz: AMASS, SMPL-X, SMPL; .npy: Motion-X) and joint arrays
+    (HumanML3D .npy, MoGround .npz) through moground.io, body models from
+    ``$MOGROUND_BODY_MODELS`` (``segment --body-model`` sets it)."""
+    from ..io import load_motion
+
     clip = load_motion(path)
+    for w in clip.meta.get("warnings", []):
+        print(f"moground: warning: {w}", flush=True)
+    return _armature_from_clip(path, clip)
+
+
+def _armature_from_clip(path: Path, clip) -> bpy.types.Object:
     pos = np.asarray(clip.positions, dtype=np.float64) * float(clip.units_to_m)
     if str(clip.up_axis).upper() == "Y":  # Y up → Blender's Z up (as the BVH importer does)
         pos = np.stack([pos[..., 0], -pos[..., 2], pos[..., 1]], axis=-1)
@@ -157,18 +183,20 @@ def import_amc(path: Path) -> bpy.types.Object:
     )
 
 
-IMPORTERS = {".bvh": import_bvh, ".fbx": import_fbx, ".amc": import_amc}
+IMPORTERS = {".bvh": import_bvh, ".fbx": import_fbx, ".amc": import_amc, ".npz": import_joints, ".npy": import_joints}
 
 
-def import_take(path: Path) -> bpy.types.Object:
-    """Fresh scene + the right importer; returns the animated armature."""
+def import_take(path: Path, armature: str | None = None) -> bpy.types.Object:
+    """Fresh scene + the right importer; returns the animated armature (``armature``
+    picks one by name when an FBX holds several)."""
     importer = IMPORTERS.get(path.suffix.lower())
     if importer is None:
-        raise UnreadableFile(f"{path.name}: not a BVH, FBX or AMC file")
+        raise UnreadableFile(f"{path.name}: not a BVH, FBX, AMC, .npz or .npy file")
     scene = fresh_scene()
     try:
-        obj = importer(path)
+        obj = importer(path, armature) if importer is import_fbx else importer(path)
     except RuntimeError as exc:  # importer operators report failures as RuntimeError
-        raise UnreadableFile(f"{path.name}: import failed: {exc}") from exc
+        lines = str(exc).strip().splitlines() or ["unreadable"]
+        raise UnreadableFile(f"{path.name}: import failed: {lines[-1].strip()}") from exc
     _fit_scene_range(scene, obj)
     return obj

@@ -1,7 +1,7 @@
 """Read an armature's animation as world-space joint positions, fast.
 
-Shared by the add-on's operator and the batch scripts (which import this file by
-path), so it imports only ``bpy`` and ``numpy`` and nothing from the add-on package.
+Shared by the add-on's operator (vendored into the extension by build_addon.py) and
+the batch job, so it imports only ``bpy`` and ``numpy``.
 
 Why evaluate the scene instead of reading F-curves: the positions the backend needs
 are what the artist sees (constraints, drivers, parenting, NLA), and reading them from
