@@ -20,6 +20,7 @@ from . import __version__
 from .decompose import LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
 from .errors import BadMotion, BadPrompt, BadRequest
+from .grounding.confidence import confidence_flag
 from .grounding.methods import METHODS, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
@@ -124,6 +125,7 @@ class GroundingEngine:
 
         segments = []
         for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
+            flag, reason = confidence_flag(float(score))
             t_s, t_e = float(prepared.times_s[s]), float(prepared.times_s[e - 1]) + 1.0 / prepared.fps
             t_e = min(t_e, clip.duration_s)
             segments.append(
@@ -135,6 +137,8 @@ class GroundingEngine:
                     start_s=round(t_s, 4),
                     end_s=round(t_e, 4),
                     score=round(float(score), 4),
+                    low_confidence=flag,
+                    reason=reason,
                 )
             )
         if self.untrained:

@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
 from ..grounding.methods import run_method
+from ..grounding.fused import FusedConfig
 from ..grounding.metrics import R1_THRESHOLDS, frame_accuracy, iou, iou_excluding, recall_at
 from ..grounding.zomg import ZomgConfig
 from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci
 
-METHOD_ORDER = ("zomg", "changepoint", "window", "uniform")
+METHOD_ORDER = ("zomg", "fused", "changepoint", "window", "uniform")
 MIN_SEGMENT_S = 0.5
 EXTENT_CHANGES = (0.2, 0.35, 0.5)  # share of the segment's length
 
@@ -91,9 +92,12 @@ def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, te
 
 
 def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, zomg: ZomgConfig | None = None,
-              controls: bool = True, progress=None) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
+              controls: bool = True, progress=None, loto: dict[str, dict] | None = None,
+              ) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
     """Every method on every case (and on its control phrases); returns the runs and
-    per-(set, kind, vocab) diagnostics."""
+    per-(set, kind, vocab) diagnostics. ``loto`` maps a realchains take to the settings
+    tuned on the other takes (``loto_settings.json``), so no take is scored with
+    settings chosen on itself."""
     runs: list[CaseRun] = []
     diag: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     min_len = int(round(MIN_SEGMENT_S * encoder.fps))
@@ -106,10 +110,12 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
         texts = {False: encoder.encode_text(case.phrases)}
         if controls:
             texts[True] = encoder.encode_text(case.control_phrases)
+        fused, zomg_case = settings_for(case, zomg, loto)
         for method in methods:
             for control, text in texts.items():
                 t0 = time.perf_counter()
-                out = run_method(method, encoder, motion, text, min_len, feats=None if method == "window" else feats, zomg=zomg)
+                out = run_method(method, encoder, motion, text, min_len, feats=None if method == "window" else feats,
+                                 zomg=zomg_case, fused=fused)
                 ms = (time.perf_counter() - t0) * 1e3 + (enc_ms if method not in ("window", "uniform") else 0.0)
                 runs.append(_score(case, method, control, out.segments, out.scores, ms))
         key = (case.set_name, case.kind, case.vocab)
@@ -120,6 +126,18 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
         if progress is not None:
             progress(case)
     return runs, diag
+
+
+def settings_for(case: Case, zomg: ZomgConfig | None, loto: dict[str, dict] | None) -> tuple[FusedConfig, ZomgConfig]:
+    """The decoder settings a case is scored with: its leave-one-take-out settings for
+    realchains takes when given, else the shipped defaults (with ``zomg`` overrides)."""
+    zomg = zomg or ZomgConfig()
+    chosen = (loto or {}).get(case.clip_id) if case.set_name == "realchains" else None
+    if not chosen:
+        return FusedConfig(), zomg
+    fused_keys = {f.name for f in fields(FusedConfig)}
+    return (replace(FusedConfig(), **{k: v for k, v in chosen.items() if k in fused_keys}),
+            replace(zomg, **{k: v for k, v in chosen.items() if k == "max_shift_s"}))
 
 
 def _by_clip(runs: list[CaseRun], value) -> list[np.ndarray]:

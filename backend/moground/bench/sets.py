@@ -20,7 +20,9 @@ Everything is canonical 22-joint positions at 20 fps; spans are half-open frame 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +52,14 @@ class Case:
     labels: list[str]  # identity of each true segment's action (repeats allowed)
     control_phrases: list[str]  # phrases deranged: no segment keeps its own label
     ignore: np.ndarray | None = None  # [T] frames excluded from the "transitions excluded" IoU
+
+
+LOTO_SETTINGS = Path(__file__).with_name("loto_settings.json")
+
+
+def load_loto_settings() -> dict[str, dict]:
+    """{take id: decoder settings tuned on the other realchains takes} (scripts/tune_fused.py)."""
+    return json.loads(LOTO_SETTINGS.read_text())["takes"] if LOTO_SETTINGS.is_file() else {}
 
 
 def derange(labels: list[str], rng: np.random.Generator, tries: int = 10_000) -> list[int]:

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")
+    p.add_argument("--in-sample", action="store_true",
+                   help="score realchains takes with the shipped settings (tuned on all five takes) instead of "
+                        "each take's leave-one-take-out settings")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..bench.runner import METHOD_ORDER, boundary_report, format_table, run_cases, summarize_runs
-    from ..bench.sets import realchain_cases, spliced_cases
+    from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..encoders import load_encoder
     from ..grounding.zomg import ZomgConfig
     from ..paths import data_root
@@ -49,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
+    loto = None if args.in_sample else load_loto_settings()
     runs, diag = run_cases(encoder, cases, methods=tuple(args.methods or METHOD_ORDER), zomg=zomg,
-                           progress=lambda _c: bar.update(1))
+                           progress=lambda _c: bar.update(1), loto=loto)
     bar.close()
     summaries = summarize_runs(runs, diag)
     for name, summary in summaries.items():
@@ -68,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         "encoder_trained": described.get("trained"),
         "seconds": round(time.perf_counter() - t0, 1),
         "zomg": vars(zomg),
+        "realchains_settings": "shipped (in-sample)" if loto is None else "leave-one-take-out",
         "cases": [{"set": r.case.set_name, "kind": r.case.kind, "vocab": r.case.vocab, "clip": r.case.clip_id,
                    "method": r.method, "control": r.control, "phrases": r.case.control_phrases if r.control else r.case.phrases,
                    "truth": r.case.spans, "segments": r.segments, "scores": [round(s, 4) for s in r.scores],

@@ -35,16 +35,16 @@ MAX_CELLS = 600
 @dataclass
 class FusedConfig:
     """Settings of the fused decoder (chosen on realchains leave-one-take-out, see
-    scripts/tune_fused.py and docs/tuning/)."""
+    scripts/tune_fused.py and docs/tuning/tune_fused.log)."""
 
     scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     cell_s: float = 0.25
     novelty_window_s: float = 1.0
-    w_text: float = 0.03
-    w_novelty: float = 5.0
-    w_duration: float = 3.0
+    w_text: float = 0.01
+    w_novelty: float = 2.0
+    w_duration: float = 5.0
     single_threshold: float = 1.25
-    single_novelty: float = 2.0
+    single_novelty: float = 5.0
     single_max_s: float = 20.0
 
 

@@ -20,6 +20,8 @@ class Segment:
     start_s: float
     end_s: float
     score: float
+    low_confidence: bool = False  # see grounding.confidence
+    reason: str | None = None
 
 
 @dataclass
