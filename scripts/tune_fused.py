@@ -35,9 +35,10 @@ from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
 from moground.grounding.zomg import ZomgConfig  # noqa: E402
 
-GRID_TAKES = {"w_text": (0.01, 0.02, 0.03, 0.05, 0.1), "w_novelty": (0.0, 2.0, 5.0, 10.0), "w_duration": (0.0, 1.0, 3.0, 5.0)}
+GRID_TAKES = {"w_text": (0.01, 0.02, 0.03, 0.05, 0.1), "w_novelty": (0.0, 2.0, 5.0, 10.0), "w_duration": (0.0, 1.0, 3.0, 5.0),
+              "min_share": (0.0, 0.25, 0.4)}
 GRID_SINGLE = {"single_threshold": (0.5, 1.0, 1.25, 1.5, 2.0), "single_novelty": (0.0, 2.0, 5.0)}
-SHIFTS_S = (0.0, 0.5, 1.0, 2.0)
+SHIFTS_S = (0.0, 0.5, 1.0)
 MIN_LEN = 10
 
 

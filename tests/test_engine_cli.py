@@ -9,6 +9,7 @@ import pytest
 
 from moground.cli import main
 from moground.errors import BadMotion, BadPrompt, UnmappableRig
+from moground.grounding.confidence import LOW_CONFIDENCE_SCORE
 from moground.io import load_motion, save_npz
 from moground.motion import MotionClip
 from moground.samples.procedural import NAMES, PARENTS, joint_positions_cm, to_bvh, walk_jump_wave

@@ -243,3 +243,20 @@ def format_table(name: str, summary: dict) -> str:
     if extra:
         lines.append("  diagnostics: " + "; ".join(extra))
     return "\n".join(lines)
+
+
+def per_clip_miou(runs: list[CaseRun], key: str) -> dict[str, dict[str, float]]:
+    """{method: {clip: mIoU}} for one "set/kind/vocab" key (real phrases only)."""
+    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in runs:
+        if "/".join((r.case.set_name, r.case.kind, r.case.vocab)) == key and not r.control:
+            out[r.method][r.case.clip_id] += r.ious
+    return {m: {c: round(float(np.mean(v)), 4) for c, v in clips.items()} for m, clips in out.items()}
+
+
+def format_per_clip(key: str, table: dict[str, dict[str, float]]) -> str:
+    clips = sorted({c for row in table.values() for c in row})
+    lines = [f"\n{key}: mIoU per take", f"{'method':<12}" + "".join(f"{c:>8}" for c in clips)]
+    for method, row in table.items():
+        lines.append(f"{method:<12}" + "".join(f"{row.get(c, float('nan')):>8.3f}" for c in clips))
+    return "\n".join(lines)

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from ..bench.runner import METHOD_ORDER, boundary_report, format_table, run_cases, summarize_runs
+    from ..bench.runner import (METHOD_ORDER, boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
+                                summarize_runs)
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..encoders import load_encoder
     from ..grounding.zomg import ZomgConfig
@@ -57,14 +58,19 @@ def run(args: argparse.Namespace) -> int:
                            progress=lambda _c: bar.update(1), loto=loto)
     bar.close()
     summaries = summarize_runs(runs, diag)
+    per_take = {}
     for name, summary in summaries.items():
         print(format_table(name, summary))
+        if name.startswith("realchains/take/"):
+            per_take[name] = per_clip_miou(runs, name)
+            print(format_per_clip(name, per_take[name]))
     boundaries = boundary_report(cases)
     print("\nmotion-change percentile of the true boundaries (median; human boundaries of real takes vs seams): "
           + ", ".join(f"{k} {v:.0f}" for k, v in boundaries.items()))
     payload = {
         "sets": summaries,
         "boundary_percentile": boundaries,
+        "realchains_per_take": per_take,
         "split": args.split,
         "quick": args.quick,
         "seed": args.seed,

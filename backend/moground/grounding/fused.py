@@ -43,6 +43,9 @@ class FusedConfig:
     w_text: float = 0.01
     w_novelty: float = 2.0
     w_duration: float = 5.0
+    # shortest segment as a share of the mean length T/K: real sub-actions last 1.6–16.6 s,
+    # and a segment squeezed to the floor lets every later phrase slide one place
+    min_share: float = 0.0
     single_threshold: float = 1.25
     single_novelty: float = 5.0
     single_max_s: float = 20.0
@@ -91,6 +94,7 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
     if k_count == 1:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
     step = max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
+    min_len = max(min_len, int(cfg.min_share * t_count / k_count))
     text = _cells(evidence, step, np.sum) * cfg.w_text
     cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
     gain = _cells(novelty, step, np.max) * cfg.w_novelty
