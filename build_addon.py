@@ -3,7 +3,7 @@
 
 Each zip holds the add-on's UI from ``blender_addon/``, the backend modules it runs
 vendored byte for byte into ``wire/`` — the wire client
-``backend/moground/{protocol,client,errors}.py`` and the Blender-side modules of
+``backend/moground/{protocol,client,errors,options}.py`` and the Blender-side modules of
 ``backend/moground/blender/`` (reader, NLA writer, local-backend starter) into
 ``wire/blender/``, so one source of truth and no copies in the repository — and the
 pyzmq wheel for its platform in ``wheels/``, listed in the manifest. numpy is never
@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent
 ADDON_DIR = REPO / "blender_addon"
 PACKAGE = REPO / "backend" / "moground"
-WIRE_MODULES = ("protocol", "client", "errors")
+WIRE_MODULES = ("protocol", "client", "errors", "options")
 BLENDER_MODULES = ("__init__", "motion_reader", "nla_writer", "local_backend")  # bpy/numpy/wire only
 
 

@@ -20,6 +20,7 @@ from . import backend
 from .wire.blender.motion_reader import MotionReadError, check_armature, read_armature_motion
 from .wire.blender.nla_writer import NlaWriteError, owned_tracks, write_segments
 from .preferences import get_preferences
+from .properties import DEFAULT_METHOD, run_state
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}
 
@@ -78,14 +79,14 @@ class MOGROUND_OT_segment(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context) -> bool:
-        state = getattr(context.scene, "moground", None)
-        return state is not None and not state.running
+        run = getattr(context.window_manager, "moground_run", None)
+        return getattr(context.scene, "moground", None) is not None and run is not None and not run.running
 
     # ------------------------------------------------------------------ shared steps
 
     def _fail(self, context, message: str) -> set[str]:
-        state = context.scene.moground
-        state.error, state.status, state.running, state.progress = message, "", False, 0.0
+        state, run = context.scene.moground, run_state(context)
+        state.error, state.status, run.running, run.progress = message, "", False, 0.0
         self.report({"ERROR"}, message)
         _redraw(context)
         return {"CANCELLED"}
@@ -95,6 +96,9 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         state = context.scene.moground
         prompt = (self.prompt or state.prompt).strip()
         method = self.method or state.method
+        if method == DEFAULT_METHOD:
+            prefs = get_preferences(context)
+            method = prefs.default_method if prefs is not None else "zomg"
         if not prompt:
             raise MotionReadError("bad_prompt", "Type a prompt first, e.g. 'walk, then kick'")
         obj = context.active_object
@@ -122,7 +126,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             item.frame_end = int(round(seg["end_frame"]))
             item.score = min(1.0, max(0.0, float(seg.get("score", 0.0))))
         state.results_object, state.results_track = obj.name, track.name
-        state.error, state.running, state.progress = "", False, 1.0
+        run = run_state(context)
+        state.error, run.running, run.progress = "", False, 1.0
         state.status = f"{len(result['segments'])} strips on track '{track.name}'"
         for warning in result.get("warnings", []):
             self.report({"WARNING"}, str(warning))
@@ -151,8 +156,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             return self._fail(context, backend.describe_error(exc))
         self._target = (obj.name, obj.animation_data.action.name, prompt, method)
         self._job = _Job(motion, prompt, method, _settings(context))
-        state = context.scene.moground
-        state.running, state.error, state.progress = True, "", 0.0
+        state, run = context.scene.moground, run_state(context)
+        run.running, state.error, run.progress = True, "", 0.0
         state.status = "Waiting for the backend… (Esc to cancel)"
         wm = context.window_manager
         self._timer = wm.event_timer_add(0.1, window=context.window)
@@ -179,11 +184,11 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             return result
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
-        state = context.scene.moground
+        state, run = context.scene.moground, run_state(context)
         elapsed = time.monotonic() - job.started
-        state.progress = min(0.99, elapsed / max(job.timeout_s, 1e-3))
+        run.progress = min(0.99, elapsed / max(job.timeout_s, 1e-3))
         state.status = f"Waiting for the backend… {elapsed:.0f} s (Esc to cancel)"
-        context.window_manager.progress_update(int(1000 * state.progress))
+        context.window_manager.progress_update(int(1000 * run.progress))
         if not job.done:
             _redraw(context)
             return {"PASS_THROUGH"}
@@ -197,7 +202,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         if self._job is not None:
             self._job.cancelled.set()
         self._finish_modal(context)
-        context.scene.moground.running = False
+        run_state(context).running = False
 
 
 class MOGROUND_OT_clear(bpy.types.Operator):

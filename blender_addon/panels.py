@@ -17,7 +17,7 @@ class MOGROUND_UL_results(bpy.types.UIList):
 
 def draw_panel(layout, context) -> None:
     """Shared by both panels so that they never drift apart."""
-    state = context.scene.moground
+    state, run = context.scene.moground, context.window_manager.moground_run
     obj = context.active_object
     col = layout.column()
     if obj is None or obj.type != "ARMATURE":
@@ -29,10 +29,10 @@ def draw_panel(layout, context) -> None:
     col.prop(state, "prompt", text="")
     col.prop(state, "method")
     row = col.row()
-    row.enabled = not state.running
+    row.enabled = not run.running
     row.operator("moground.segment", icon="SEQ_STRIP_DUPLICATE")
-    if state.running:
-        col.progress(factor=state.progress, type="BAR", text=state.status)
+    if run.running:
+        col.progress(factor=run.progress, type="BAR", text=state.status)
         col.label(text="Press Esc to cancel", icon="CANCEL")
     elif state.status:
         col.label(text=state.status, icon="CHECKMARK")

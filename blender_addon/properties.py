@@ -1,9 +1,12 @@
-"""Per-scene UI state: the prompt, the running job's status, the last results."""
+"""UI state. Per scene (saved in the .blend): the prompt, the method, the last status,
+error and results. Per session (on the window manager, never saved): whether a request
+is running and its progress, so a file saved mid-request never reopens stuck."""
 
 from __future__ import annotations
 
 import bpy
 from bpy.props import (
+    BoolProperty,
     CollectionProperty,
     EnumProperty,
     FloatProperty,
@@ -13,6 +16,13 @@ from bpy.props import (
 )
 
 from .preferences import METHOD_ITEMS
+
+DEFAULT_METHOD = "DEFAULT"  # the scene follows the add-on preference "Default method"
+# Explicit numbers keep what older files stored for the methods (0..3).
+SCENE_METHOD_ITEMS = [
+    (DEFAULT_METHOD, "Default", "The default method of the add-on preferences", "", 100),
+    *((ident, name, desc, "", i) for i, (ident, name, desc) in enumerate(METHOD_ITEMS)),
+]
 
 
 class MoGroundResult(bpy.types.PropertyGroup):
@@ -28,10 +38,8 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
         description="What happens in the take, in order, e.g. 'walk forward, then kick, then bow'",
         default="",
     )
-    method: EnumProperty(name="Method", items=METHOD_ITEMS, default="zomg")
+    method: EnumProperty(name="Method", items=SCENE_METHOD_ITEMS, default=DEFAULT_METHOD)
     status: StringProperty(name="Status", default="")
-    progress: FloatProperty(name="Progress", min=0.0, max=1.0, subtype="FACTOR")
-    running: bpy.props.BoolProperty(name="Running", default=False)
     error: StringProperty(name="Error", default="")
     results_object: StringProperty(name="Object")
     results_track: StringProperty(name="Track")
@@ -39,16 +47,28 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
     results_index: IntProperty()
 
 
-_CLASSES = (MoGroundResult, MoGroundSceneSettings)
+class MoGroundRunState(bpy.types.PropertyGroup):
+    running: BoolProperty(name="Running", default=False)
+    progress: FloatProperty(name="Progress", min=0.0, max=1.0, subtype="FACTOR")
+
+
+def run_state(context):
+    """This session's run state (window-manager properties are not saved in files)."""
+    return context.window_manager.moground_run
+
+
+_CLASSES = (MoGroundResult, MoGroundSceneSettings, MoGroundRunState)
 
 
 def register() -> None:
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Scene.moground = PointerProperty(type=MoGroundSceneSettings)
+    bpy.types.WindowManager.moground_run = PointerProperty(type=MoGroundRunState)
 
 
 def unregister() -> None:
+    del bpy.types.WindowManager.moground_run
     del bpy.types.Scene.moground
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

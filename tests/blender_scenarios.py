@@ -162,6 +162,31 @@ def scenario_dead_backend(zip_path: str, bvh: str, address: str, dead: str, prom
     return out
 
 
+def scenario_run_state_not_saved(zip_path: str, blend: str, **_) -> dict:
+    """A file saved while a request runs must not reopen with Segment disabled."""
+    install(zip_path)
+    bpy.context.window_manager.moground_run.running = True
+    out = {"poll_running": bpy.ops.moground.segment.poll()}
+    bpy.ops.wm.save_as_mainfile(filepath=blend)
+    bpy.ops.wm.open_mainfile(filepath=blend)
+    out["poll_reopened"] = bpy.ops.moground.segment.poll()
+    return out
+
+
+def scenario_default_method(zip_path: str, bvh: str, address: str, prompt: str, **_) -> dict:
+    """The scene's method follows the preference 'Default method' unless the artist picks one."""
+    install(zip_path)
+    p = prefs()
+    p.address, p.timeout_s, p.default_method = address, 60.0, "uniform"
+    obj = import_bvh(bvh)
+    out = {"scene_method": bpy.context.scene.moground.method, "error": run_segment(prompt, "")}
+    out["method"] = json.loads(obj["moground_result"])["method"]
+    bpy.context.scene.moground.method = "changepoint"
+    out["error2"] = run_segment(prompt, "")
+    out["method2"] = json.loads(obj["moground_result"])["method"]
+    return out
+
+
 def scenario_bad_input(zip_path: str, address: str, **_) -> dict:
     install(zip_path)
     prefs().address = address

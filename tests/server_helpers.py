@@ -9,6 +9,7 @@ rule-based decomposition when that module exists.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -51,9 +52,10 @@ class LightEngine:
                 "encoder_options": self.encoder_options, "llm": self.llm}
 
     def ground(self, clip, prompt=None, actions=None, method="zomg", rig_override=None, options=None):
-        options = options or {}
-        if options.get("sleep_s"):
-            time.sleep(float(options["sleep_s"]))
+        match = re.match(r"\[sleep ([0-9.]+)\] ", prompt or "")
+        if match:  # a slow request: see sleepy_prompt()
+            time.sleep(float(match.group(1)))
+            prompt = prompt[match.end():]
         subs = list(actions) if actions else self.decompose(prompt or "")
         if not subs:
             raise MoGroundError("nothing to ground")
@@ -67,6 +69,11 @@ class LightEngine:
         ]
         return GroundingResult(subs, segs, clip.fps, "uniform", "light", {"total": 0.1},
                                [f"up_axis={clip.up_axis} bones={len(clip.joint_names)}"])
+
+
+def sleepy_prompt(prompt: str, seconds: float) -> str:
+    """A prompt the light engine works on for ``seconds`` before answering."""
+    return f"[sleep {seconds}] {prompt}"
 
 
 def light_engine(**kwargs) -> LightEngine:

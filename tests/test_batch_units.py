@@ -14,6 +14,7 @@ from moground.batch.discover import build_work, load_prompt_table
 from moground.batch.report import FileResult, write_report
 from moground.blender.stamp import make_stamp, read_stamp, stamp_matches
 from moground.commands.segment import parse_options
+from moground.options import GroundOptions
 from moground.errors import BadRequest
 
 
@@ -101,9 +102,28 @@ def test_reports_json_and_csv(tmp_path):
 
 
 def test_option_pairs():
-    assert parse_options(["steps=8", "tau=0.1", "name=x y"]) == {"steps": 8, "tau": 0.1, "name": "x y"}
-    with pytest.raises(BadRequest):
-        parse_options(["steps"])
+    assert parse_options(["steps=8", "tau=0.1", "expand_phrases=true"]) == GroundOptions(
+        steps=8, tau=0.1, expand_phrases=True)
+    for bad in (["steps"], ["name=x y"], ["steps=abc"], ["tau=0"]):
+        with pytest.raises(BadRequest):
+            parse_options(bad)
+
+
+def test_batch_runner_removes_its_temporary_folder(tmp_path, monkeypatch):
+    """The workers' result files live in a temporary folder that must not outlive the run."""
+    import tempfile
+
+    from moground.batch.discover import WorkItem
+    from moground.batch.driver import BatchOptions, BatchRunner
+
+    pytest.importorskip("bpy")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    runner = BatchRunner(BatchOptions(backend="tcp://127.0.0.1:1", progress=False))
+    [result] = runner.run([WorkItem(path=tmp_path / "missing.blend", prompt="walk", kind="blend")])
+    assert result.status == "failed" and "no such file" in result.error
+    assert list(tmp.iterdir()) == []
 
 
 def _other_gid() -> int:

@@ -259,3 +259,15 @@ def test_starts_local_backend_when_none_answers(addon_zip, user_dir):
     assert out["state"]["owned"] == [PROMPT] and len(out["state"]["nla"][0][1]) >= 2
     assert out["local_address"].startswith("tcp://127.0.0.1:") and out["local_address"] != dead
     assert out["running"] and out["stopped"]
+
+
+def test_run_state_is_not_saved_in_the_blend(addon_zip, user_dir, tmp_path):
+    out = run_scenario("run_state_not_saved", addon_zip, user_dir, blend=tmp_path / "saved.blend")
+    assert out["poll_running"] is False and out["poll_reopened"] is True
+
+
+def test_default_method_preference_is_used(addon_zip, user_dir, backend):
+    out = run_scenario("default_method", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT)
+    assert out["error"] is None and out["error2"] is None, out
+    assert out["scene_method"] == "DEFAULT" and out["method"] == "uniform"
+    assert out["method2"] == "changepoint"

@@ -144,3 +144,18 @@ def test_centimetre_rig_declared_as_metres_is_rescaled(engine, sample_bvh):
     right = engine.ground(clip, actions=["walk forward", "jump", "wave"], method="changepoint")
     assert any("rescaled by 0.01" in w for w in result.warnings)
     assert [s.start_frame for s in result.segments] == [s.start_frame for s in right.segments]
+
+
+def test_decompose_reply_keeps_source_and_warnings(engine, monkeypatch):
+    """docs/protocol.md promises sub_actions, source and warnings: an LLM fallback must show."""
+    from moground import protocol as P
+    from moground.blender.local_backend import free_port
+    from moground.decompose import LLMConfig
+    from moground.server.handler import RequestHandler
+
+    dead = LLMConfig(url=f"http://127.0.0.1:{free_port()}", retries=1, backoff_s=0.01)
+    monkeypatch.setattr(engine, "llm", dead)
+    reply = RequestHandler(engine).handle(P.encode_message(*P.make_decompose_request("walk, then jump")))
+    header, _ = P.decode_reply(reply)
+    assert header["ok"] and header["sub_actions"] == ["walk", "jump"]
+    assert header["source"] == "rules" and "cannot reach" in header["warnings"][0]

@@ -72,7 +72,7 @@ def test_backend_never_loads_the_addon_folder_and_one_default_address():
 
 
 def test_product_code_ships_inside_the_package():
-    from moground.batch import runner
+    from moground.batch import driver as runner
 
     assert runner.JOB_SCRIPT == PACKAGE / "blender" / "job_script.py" and runner.JOB_SCRIPT.is_file()
     assert (PACKAGE / "blender" / "flamenco" / "moground_segment.js").is_file()

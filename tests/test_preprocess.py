@@ -84,12 +84,39 @@ def test_canonicalize_facing_synthetic() -> None:
     assert out[0, J["head"], 2] > 0 and out[0, J["pelvis"], 1] == pytest.approx(0.7, abs=1e-6)
 
 
-def test_bad_motion() -> None:
-    pos = np.zeros((5, 22, 3), dtype=np.float32)
-    pos[3, 4, 1] = np.nan
-    with pytest.raises(BadMotion, match="frame 13"):
-        prepare(CanonicalMotion(pos, 30.0, frame_start=10.0), 20.0)
+def test_clip_validate_is_the_one_check_of_a_readers_clip() -> None:
+    from moground.motion import MotionClip
+
+    pos = np.zeros((5, 2, 3), dtype=np.float32)
+    pos[3, 1, 1] = np.nan
+    with pytest.raises(BadMotion, match="frame 13.*'b'"):
+        MotionClip(pos, ["a", "b"], [-1, 0], 30.0, frame_start=10.0).validate()
     with pytest.raises(BadMotion, match="1 frame"):
-        prepare(CanonicalMotion(np.zeros((1, 22, 3), np.float32), 30.0), 20.0)
+        MotionClip(np.zeros((1, 2, 3), np.float32), ["a", "b"], [-1, 0], 30.0).validate()
+    # a wire clip was checked by the protocol decoder: not scanned again
+    MotionClip(pos, ["a", "b"], [-1, 0], 30.0, checked=True).validate()
+
+
+def test_bad_motion() -> None:
     with pytest.raises(BadMotion, match="22, 3"):
         prepare(CanonicalMotion(np.zeros((4, 21, 3), np.float32), 30.0), 20.0)
+
+
+def test_heading_helpers_have_one_name_and_one_convention_in_numpy_and_torch() -> None:
+    """features (torch, differentiable) and preprocess (numpy) compute the same heading
+    and the same rotation into the heading frame; rotate_y turns the other way, by name."""
+    import torch
+
+    from moground import features
+    from moground.preprocess import heading_yaws, rotate_y, to_heading_frame
+
+    rng = np.random.default_rng(0)
+    pos = rng.normal(size=(6, 22, 3))
+    yaw = heading_yaws(pos)
+    np.testing.assert_allclose(features.heading_yaws(torch.from_numpy(pos)).numpy(), yaw, atol=1e-12)
+    vec = rng.normal(size=(6, 22, 3))
+    np.testing.assert_allclose(features.to_heading_frame(torch.from_numpy(vec), torch.from_numpy(yaw)).numpy(),
+                               to_heading_frame(vec, yaw), atol=1e-12)
+    np.testing.assert_allclose(to_heading_frame(vec[:1], yaw[:1])[0], rotate_y(vec[0], -yaw[0]), atol=1e-5)
+    # in its own heading frame every frame faces +Z
+    np.testing.assert_allclose(heading_yaws(to_heading_frame(pos, yaw)), 0.0, atol=1e-9)

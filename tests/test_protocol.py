@@ -141,13 +141,13 @@ def test_error_reply_maps_back_to_the_same_error_class():
 
 
 def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
-    """The add-on vendors protocol.py, client.py and errors.py as a package of their own."""
+    """The add-on vendors protocol.py, client.py, errors.py and options.py as a package of their own."""
     pkg = tmp_path / "vendored"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    from moground import client, errors
+    from moground import client, errors, options
 
-    for mod in (P, client, errors):
+    for mod in (P, client, errors, options):
         shutil.copy(mod.__file__, pkg)
     code = ("import sys; sys.modules['torch'] = None; sys.modules['bpy'] = None; sys.modules['moground'] = None\n"
             "import vendored.protocol, vendored.client\n"
@@ -156,3 +156,16 @@ def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1"
+
+
+def test_one_k_limit_for_explicit_actions_and_decomposed_prompts():
+    """16 explicit actions used to be the wire limit while a prompt could split into 32."""
+    from moground.decompose import MAX_SUB_ACTIONS, split_actions
+
+    assert P.LIMITS["max_sub_actions"] == P.MAX_SUB_ACTIONS == MAX_SUB_ACTIONS == 32
+    header, arrays = P.decode_message(ground_frames(prompt=None, actions=[f"move {i}" for i in range(20)]))
+    P.validate_request(header, arrays)  # a long take with K=20
+    header, arrays = P.decode_message(ground_frames(prompt=None, actions=["walk"] * 32))
+    P.validate_request(header, arrays)
+    assert code_of(ground_frames(prompt=None, actions=["walk"] * 33)) == "too_large"
+    assert len(split_actions(", then ".join(["jump"] * 32))) == 32

@@ -55,7 +55,7 @@ RIGS: dict[str, list[str]] = {
                "upperarm_l", "lowerarm_l", "hand_l", "clavicle_r", "upperarm_r", "lowerarm_r", "hand_r",
                "thigh_l", "calf_l", "foot_l", "ball_l", "thigh_r", "calf_r", "foot_r", "ball_r", "ik_foot_root"],
 }
-EXPECTED_FILLED = {"cmu_asf": ["left_collar", "right_collar"], "cmu_bvh": ["spine1"], "bandai": ["spine2"]}
+EXPECTED_FILLED = {"cmu_bvh": ["spine1"], "bandai": ["spine2"]}
 
 
 @pytest.mark.parametrize("rig", sorted(RIGS))
@@ -189,3 +189,19 @@ def test_override(tmp_path: Path) -> None:
     f.write_text("{not json")
     with pytest.raises(BadRequest, match="cannot read rig mapping"):
         map_to_canonical(clip, override=f)
+
+
+def test_cmu_asf_collars_lie_on_the_clavicles_not_filled() -> None:
+    """CMU ASF has lclavicle/rclavicle: no 'filled from neighbours' warning for collars."""
+    names = RIGS["cmu_asf"]
+    info = describe_mapping(names)
+    assert info["filled"] == [] and info["on_bone"] == {"left_collar": ["thorax", "lclavicle"],
+                                                        "right_collar": ["thorax", "rclavicle"]}
+    rest = np.random.default_rng(0).normal(size=(len(names), 3)).astype(np.float32)
+    parents = [-1] + [0] * (len(names) - 1)
+    m = map_to_canonical(_clip_from_rest(names, parents, rest))
+    assert m.filled == []
+    i = JOINT_INDEX["left_collar"]
+    np.testing.assert_allclose(m.positions[0, i], m.positions[0, JOINT_INDEX["spine3"]]
+                               + 0.4 * (m.positions[0, JOINT_INDEX["left_shoulder"]]
+                                        - m.positions[0, JOINT_INDEX["spine3"]]), atol=1e-5)

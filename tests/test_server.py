@@ -21,7 +21,7 @@ from moground import protocol as P
 from moground.client import BackendUnavailable, Client
 from moground.errors import BadMotion, BadPrompt, Busy, Timeout
 from moground.server.security import is_local_endpoint
-from server_helpers import ServerProcess, free_port, walk_clip
+from server_helpers import ServerProcess, free_port, sleepy_prompt, walk_clip
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_lazy_pirate_resend_is_answered_once(server):
     the server does the work once (de-duplicated by request_id)."""
     pos, names, parents = walk_clip()
     with Client(server.address, timeout_s=0.4, retries=5) as c:
-        header, arrays = P.make_ground_request(pos, names, parents, 30.0, 0.0, "walk", options={"sleep_s": 1.0})
+        header, arrays = P.make_ground_request(pos, names, parents, 30.0, 0.0, sleepy_prompt("walk", 1.0))
         reply, _ = c.request(header, arrays)
     assert reply["request_id"] == header["request_id"] and reply["ok"]
     time.sleep(0.2)
@@ -120,7 +120,7 @@ def test_busy_and_deadline(tmp_path):
         def call(name: str, sleep_s: float) -> None:
             with Client(srv.address, timeout_s=10, retries=0) as c:
                 try:
-                    results[name] = c.ground(pos, names, parents, 30.0, prompt="walk", options={"sleep_s": sleep_s})
+                    results[name] = c.ground(pos, names, parents, 30.0, prompt=sleepy_prompt("walk", sleep_s))
                 except P.MoGroundError as exc:
                     results[name] = exc
 
@@ -156,7 +156,7 @@ def test_graceful_shutdown_finishes_in_flight_work(tmp_path):
 
     def call() -> None:
         with Client(srv.address, timeout_s=10, retries=0) as c:
-            out["r"] = c.ground(pos, names, parents, 30.0, prompt="walk then wave", options={"sleep_s": 1.0})
+            out["r"] = c.ground(pos, names, parents, 30.0, prompt=sleepy_prompt("walk then wave", 1.0))
 
     t = threading.Thread(target=call)
     t.start()

@@ -14,7 +14,7 @@ import pytest
 from moground.client import BackendUnavailable, Client
 from moground.errors import MoGroundError
 from moground.server.security import create_keys
-from server_helpers import ServerProcess, free_port, walk_clip
+from server_helpers import ServerProcess, free_port, sleepy_prompt, walk_clip
 
 
 def test_worker_killed_mid_request(tmp_path):
@@ -27,7 +27,7 @@ def test_worker_killed_mid_request(tmp_path):
             t0 = time.monotonic()
             with Client(srv.address, timeout_s=8, retries=0) as c:
                 try:
-                    out["r"] = c.ground(pos, names, parents, 30.0, prompt="walk", options={"sleep_s": 5.0})
+                    out["r"] = c.ground(pos, names, parents, 30.0, prompt=sleepy_prompt("walk", 5.0))
                 except MoGroundError as exc:
                     out["r"] = exc
             out["s"] = time.monotonic() - t0
@@ -98,6 +98,11 @@ def test_curve_server_ignores_clients_without_authorized_keys(curve, who):
     with Client(srv.address, timeout_s=0.5, retries=1, **kw) as c:
         with pytest.raises(BackendUnavailable):
             c.health()
+    if who == "unauthorized_keys":  # a refused key leaves a line in the server's log
+        deadline = time.monotonic() + 5
+        while "refused a client at" not in srv.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "refused a client at" in srv.log()
 
 
 def test_keys_are_not_overwritten(tmp_path):

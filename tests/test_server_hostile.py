@@ -16,7 +16,7 @@ import zmq
 
 from moground import protocol as P
 from moground.client import Client
-from server_helpers import ServerProcess, rss_kb, walk_clip
+from server_helpers import ServerProcess, rss_kb, sleepy_prompt, walk_clip
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_same_request_id_from_other_clients_does_not_take_over_the_reply(server)
     try:
         prompts = ["walk then jump", "run then sit then wave", "kick"]
         for sock, prompt in zip(socks, prompts):
-            sock.send_multipart(_ground_frames("shared-id", prompt=prompt, options={"sleep_s": 0.3}))
+            sock.send_multipart(_ground_frames("shared-id", prompt=sleepy_prompt(prompt, 0.3)))
             time.sleep(0.05)
         for sock, prompt in zip(socks, prompts):
             assert sock.poll(15000), f"no reply for {prompt!r}"
@@ -125,9 +125,9 @@ def test_same_id_same_client_different_content_is_refused(server):
     ctx = zmq.Context()
     sock = _dealer(ctx, server.address, routing_id=b"mg-test-client")
     try:
-        sock.send_multipart(_ground_frames("dup", prompt="walk then jump", options={"sleep_s": 0.5}))
+        sock.send_multipart(_ground_frames("dup", prompt=sleepy_prompt("walk then jump", 0.5)))
         time.sleep(0.1)
-        sock.send_multipart(_ground_frames("dup", prompt="run then sit", options={"sleep_s": 0.5}))
+        sock.send_multipart(_ground_frames("dup", prompt=sleepy_prompt("run then sit", 0.5)))
         replies = []
         while len(replies) < 2 and sock.poll(10000):
             replies.append(json.loads(sock.recv_multipart()[0]))
@@ -138,7 +138,7 @@ def test_same_id_same_client_different_content_is_refused(server):
         assert "request_id is already in use" in refused[0]["error"]["message"]
         assert done[0]["sub_actions"] == ["walk", "jump"]
         # an identical resend is still the same request: one answer, the work done once
-        frames = _ground_frames("dup2", options={"sleep_s": 0.5})
+        frames = _ground_frames("dup2", prompt=sleepy_prompt("walk then jump", 0.5))
         sock.send_multipart(frames)
         time.sleep(0.1)
         sock.send_multipart(frames)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +163,8 @@ def test_describe_reports_modules_and_paths(enc, checkout):
     json.dumps(d)  # printable by `moground info --json`
 
 
-def _corrupt(checkout, tmp_path, edit_motion=None, drop_stats: str | None = None) -> Path:
+def _corrupt(checkout, tmp_path, edit_motion=None, drop_stats: str | None = None,
+             skeleton: bool = True, deps: bool = True) -> Path:
     run = tmp_path / "TMR" / "models" / RUN
     shutil.copytree(checkout["run"], run)
     if edit_motion:
@@ -172,8 +176,11 @@ def _corrupt(checkout, tmp_path, edit_motion=None, drop_stats: str | None = None
     shutil.copytree(checkout["stats"], stats)
     if drop_stats:
         (stats / drop_stats).unlink()
-    (tmp_path / "TMR" / "deps").mkdir()
-    (tmp_path / "TMR" / "deps" / "distilbert-base-uncased").symlink_to(checkout["bert"], target_is_directory=True)
+    if deps:
+        (tmp_path / "TMR" / "deps").mkdir()
+        (tmp_path / "TMR" / "deps" / "distilbert-base-uncased").symlink_to(checkout["bert"], target_is_directory=True)
+    if skeleton:
+        shutil.copytree(checkout["root"] / "src", tmp_path / "TMR" / "src")
     return run
 
 
@@ -243,10 +250,10 @@ def test_hard_mask_equals_tmr_on_the_cut_segment(enc):
     feats = torch.randn(90, NFEATS)
     weights = torch.zeros(2, 90)
     weights[0, 10:40] = 1.0
-    weights[1, 55:90] = 1.0
+    weights[1, 55:90] = 1.0  # to the clip's end: the last row is frame_features' duplicate
     with torch.no_grad():
         pooled = enc.pool(feats, weights)
-        cut = torch.cat([enc.encode_motion(feats[None, 10:40]), enc.encode_motion(feats[None, 55:90])])
+        cut = torch.cat([enc.encode_motion(feats[None, 10:40]), enc.encode_motion(feats[None, 55:89])])
         scaled = enc.pool(feats, weights * 0.3)
     torch.testing.assert_close(pooled, cut, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(scaled, pooled, atol=1e-5, rtol=1e-5)
@@ -333,3 +340,61 @@ def test_cli_ground_runs_end_to_end(checkout, capsys):
     assert labels == ["wave goodbye", "walk away"][: len(labels)] and labels
     for s in out["segments"]:
         assert s["start_frame"] < s["end_frame"] and 0.0 <= s["score"] <= 1.0
+
+
+# -- review defects (issue 14) -------------------------------------------------------------
+def test_loaded_encoder_is_in_inference_mode(enc, checkout):
+    """Dropout off: the same input gives the same embedding (load_tmr itself, not only
+    through load_encoder)."""
+    from moground.encoders.tmr.encoder import load_tmr
+
+    direct = load_tmr(str(checkout["run"]))
+    assert not direct.training and not any(m.training for m in direct.modules())
+    torch.manual_seed(3)
+    feats, weights = torch.randn(40, NFEATS), torch.ones(1, 40)
+    with torch.no_grad():
+        assert torch.equal(enc.pool(feats, weights), enc.pool(feats, weights))
+
+
+def test_zero_weight_frames_are_invisible_and_the_duplicated_last_row_weighs_nothing(enc):
+    torch.manual_seed(4)
+    feats = torch.randn(50, NFEATS)
+    weights = torch.zeros(2, 50)
+    weights[0, 5:20] = 1.0
+    weights[1, 15:45] = 1.0  # keeps frames 20..44 in the pass, at weight 0 for row 0
+    changed = feats.clone()
+    changed[30] += 1e4  # out of row 0's mask
+    changed[49] += 1e4  # the duplicated last row
+    with torch.no_grad():
+        a, b = enc.pool(feats, weights), enc.pool(changed, weights)
+        last = torch.zeros(1, 50)
+        last[0, 40:] = 1.0
+        c, d = enc.pool(feats, last), enc.pool(changed, last)
+    assert torch.equal(a[0], b[0])  # log(1e-12) would let a 1e4 change leak through
+    assert not torch.equal(a[1], b[1])
+    assert torch.equal(c, d)
+
+
+def test_missing_reference_skeleton_refuses(checkout, tmp_path):
+    run = _corrupt(checkout, tmp_path, skeleton=False)
+    with pytest.raises(EncoderError, match=r"skeleton_example_h3d\.npy"):
+        load_encoder("tmr", str(run))
+
+
+def test_distilbert_falls_back_to_the_local_hugging_face_cache(checkout, tmp_path):
+    """A TMR checkout has no deps/distilbert-base-uncased: TMR loads it by hub name."""
+    run = _corrupt(checkout, tmp_path, deps=False)
+    hub = tmp_path / "hub" / "models--distilbert-base-uncased"
+    (hub / "refs").mkdir(parents=True)
+    (hub / "refs" / "main").write_text("0" * 40)
+    shutil.copytree(checkout["bert"], hub / "snapshots" / ("0" * 40))
+    code = ("import sys; from moground.encoders import load_encoder\n"
+            "enc = load_encoder('tmr', sys.argv[1])\n"
+            "print('TEXT', enc.describe()['text_model'], tuple(enc.encode_text(['walk']).shape))\n")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"TEXT distilbert-base-uncased (1, {LATENT})" in out.stdout
+    env["HF_HUB_CACHE"] = str(tmp_path / "empty")
+    out = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode != 0 and "not in the local Hugging Face cache" in out.stderr

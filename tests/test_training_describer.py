@@ -68,7 +68,7 @@ def test_describer_on_synthetic_raise_and_still():
 
 
 def test_lexicon_expands_common_actions():
-    from moground.text.lexicon import LEXICON, expand_phrase
+    from moground.text.actions import LEXICON, expand_phrase
 
     assert len(LEXICON) >= 150
     out = expand_phrase("do some jumping jacks")

@@ -17,6 +17,7 @@ import numpy as np
 import zmq
 
 from .errors import MoGroundError
+from .options import GroundOptions
 from .protocol import (
     ProtocolError,
     decode_reply,
@@ -193,7 +194,7 @@ class Client:
         prompt: str | None = None,
         actions: Sequence[str] | None = None,
         method: str = "zomg",
-        options: Mapping[str, Any] | None = None,
+        options: GroundOptions | Mapping[str, Any] | None = None,
         *,
         up_axis: str = "Z",
         units_to_m: float = 1.0,
@@ -215,7 +216,7 @@ class Client:
         motion: Mapping[str, Any],
         prompt: str | None = None,
         method: str = "zomg",
-        options: Mapping[str, Any] | None = None,
+        options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> dict:
         """Ground the dict the Blender add-on's ``read_armature_motion`` returns

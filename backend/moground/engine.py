@@ -9,32 +9,34 @@ boundaries back to the source's frame numbers.
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import torch
 
 from . import __version__
-from .decompose import LLMConfig, decompose
+from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
-from .errors import BadMotion, BadPrompt, BadRequest
+from .errors import BadMotion, BadPrompt
 from .grounding.confidence import confidence_flag
-from .grounding.methods import METHODS, run_method
+from .grounding.decode import fit_min_len
+from .grounding.methods import METHODS, MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
+from .options import GroundOptions
+from .preprocess import PreparedMotion, prepare
 from .protocol import check_motion_budget
-from .preprocess import prepare
 from .rigmap import CanonicalMotion, map_to_canonical
 from .io.units import guess_units_to_m
 from .skeleton import CANONICAL_PARENTS
 
 log = logging.getLogger(__name__)
-
-MIN_SEGMENT_S = 0.5
 
 
 class GroundingEngine:
@@ -55,8 +57,9 @@ class GroundingEngine:
         # describe() counts parameters: ask once, not on every request
         self.untrained = not self.encoder.describe().get("trained", True)
 
-    def decompose(self, prompt: str) -> list[str]:
-        return decompose(prompt, self.llm).phrases
+    def decompose(self, prompt: str) -> Decomposition:
+        """The prompt's phrases with their ``source`` (rules/llm) and any warnings."""
+        return decompose(prompt, self.llm)
 
     def info(self) -> dict[str, Any]:
         return {
@@ -77,75 +80,36 @@ class GroundingEngine:
         actions: list[str] | None = None,
         method: str = "zomg",
         rig_override: dict | None = None,
-        options: dict | None = None,
+        options: GroundOptions | Mapping[str, Any] | None = None,
     ) -> GroundingResult:
-        """Ground a prompt (or explicit ordered ``actions``) in ``clip``."""
-        opts = dict(options or {})
+        """Ground a prompt (or explicit ordered ``actions``) in ``clip``.
+
+        Stages: phrases → motion → encode → method → result. ``options`` is a
+        :class:`GroundOptions` (a mapping is checked into one: unknown or out-of-range
+        options are a ``bad_request``).
+        """
+        opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
+        check_method(method)  # before any work
+        check_motion_budget(clip.num_frames, clip.fps, model_fps=self.encoder.fps)
         timings: dict[str, float] = {}
         warnings: list[str] = []
-        if method not in METHODS:
-            raise BadRequest(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
-        check_motion_budget(clip.num_frames, clip.fps, model_fps=self.encoder.fps)  # before any work
         t_all = time.perf_counter()
-
-        t0 = time.perf_counter()
-        phrases, more = self._phrases(prompt, actions)
-        warnings += more
-        timings["decompose_ms"] = (time.perf_counter() - t0) * 1e3
-
-        t0 = time.perf_counter()
-        clip.check_finite()
-        if clip.num_frames < 2:
-            raise BadMotion(f"the clip has {clip.num_frames} frame(s); at least 2 are needed")
-        canon = map_to_canonical(clip, rig_override)
-        warnings += _fix_implausible_scale(canon)
-        if canon.filled:
-            warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
-        prepared = prepare(canon, self.encoder.fps)
-        motion = torch.from_numpy(np.ascontiguousarray(prepared.positions)).to(self.device)
-        t_count = motion.shape[0]
-        min_len = max(1, int(round(float(opts.get("min_segment_s", MIN_SEGMENT_S)) * self.encoder.fps)))
-        if t_count < len(phrases) * 2:
-            raise BadMotion(
-                f"the clip is {clip.duration_s:.2f} s long: too short for {len(phrases)} sub-actions"
-            )
-        if t_count < len(phrases) * min_len:
-            min_len = max(1, t_count // len(phrases))
-            warnings.append("clip is short for this many sub-actions; minimum segment length reduced")
-        timings["preprocess_ms"] = (time.perf_counter() - t0) * 1e3
-
-        t0 = time.perf_counter()
-        text = encode_phrases(self.encoder, phrases, expand=bool(opts.get("expand_phrases", False)))
-        timings["text_ms"] = (time.perf_counter() - t0) * 1e3
-
-        zcfg = ZomgConfig(seed=self.seed, **{k: opts[k] for k in ("steps", "lr", "tau") if k in opts})
+        with _timed(timings, "decompose_ms"):
+            phrases = self._phrases(prompt, actions, warnings)
+        with _timed(timings, "preprocess_ms"):
+            prepared, min_len = self._motion(clip, rig_override, len(phrases), opts, warnings)
+            motion = torch.from_numpy(np.ascontiguousarray(prepared.positions)).to(self.device)
+        with _timed(timings, "text_ms"):
+            text = encode_phrases(self.encoder, phrases, expand=opts.expand_phrases)
+        zcfg = ZomgConfig(seed=self.seed, **opts.zomg_overrides())
         out = run_method(method, self.encoder, motion, text, min_len, zomg=zcfg)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
-
-        segments = []
-        for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
-            flag, reason = confidence_flag(float(score))
-            t_s, t_e = float(prepared.times_s[s]), float(prepared.times_s[e - 1]) + 1.0 / prepared.fps
-            t_e = min(t_e, clip.duration_s)
-            segments.append(
-                Segment(
-                    label=phrases[i],
-                    index=i,
-                    start_frame=round(clip.frame_start + t_s * clip.fps, 3),
-                    end_frame=round(clip.frame_start + t_e * clip.fps, 3),
-                    start_s=round(t_s, 4),
-                    end_s=round(t_e, 4),
-                    score=round(float(score), 4),
-                    low_confidence=flag,
-                    reason=reason,
-                )
-            )
         if self.untrained:
             warnings.append("the builtin encoder has no trained weights: results are not meaningful")
         return GroundingResult(
             sub_actions=phrases,
-            segments=segments,
+            segments=_segments(phrases, out, prepared, clip),
             fps=clip.fps,
             method=method,
             encoder=self.encoder_name,
@@ -153,16 +117,78 @@ class GroundingEngine:
             warnings=warnings,
         )
 
-    def _phrases(self, prompt: str | None, actions: list[str] | None) -> tuple[list[str], list[str]]:
+    def _motion(self, clip: MotionClip, rig_override: dict | None, k_count: int,
+                opts: GroundOptions, warnings: list[str]) -> tuple[PreparedMotion, int]:
+        """Rig mapping, unit check, resampling and canonicalisation; the minimum
+        segment length in encoder frames, shrunk for a clip that is short for K."""
+        clip.validate()
+        canon = map_to_canonical(clip, rig_override)
+        warnings += _fix_implausible_scale(canon)
+        if canon.filled:
+            warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
+        prepared = prepare(canon, self.encoder.fps)
+        t_count = prepared.positions.shape[0]
+        if t_count < k_count * 2:
+            raise BadMotion(
+                f"the clip is {clip.duration_s:.2f} s long: too short for {k_count} sub-actions"
+            )
+        min_len = fit_min_len(t_count, k_count, opts.min_frames(self.encoder.fps))
+        if min_len < opts.min_frames(self.encoder.fps):
+            warnings.append("clip is short for this many sub-actions; minimum segment length reduced")
+        return prepared, min_len
+
+    def _phrases(self, prompt: str | None, actions: list[str] | None, warnings: list[str]) -> list[str]:
+        """The ordered sub-action phrases: ``actions`` as given, or the prompt decomposed."""
         if actions:
             cleaned = [a.strip() for a in actions if a and a.strip()]
             if not cleaned:
                 raise BadPrompt("the sub-action list is empty")
-            return cleaned, []
+            return cleaned
         if prompt is None or not prompt.strip():
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")
         result = decompose(prompt, self.llm)
-        return result.phrases, list(result.warnings)
+        warnings += result.warnings
+        return result.phrases
+
+
+@contextmanager
+def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    yield
+    timings[key] = (time.perf_counter() - t0) * 1e3
+
+
+def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
+              clip: MotionClip) -> list[Segment]:
+    """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
+    t_count = prepared.positions.shape[0]
+    segments = []
+    for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
+        flag, reason = confidence_flag(float(score))
+        first = source_frame_offset(s, t_count, prepared.fps, clip)
+        stop = max(source_frame_offset(e, t_count, prepared.fps, clip), first)
+        segments.append(Segment(
+            label=phrases[i],
+            index=i,
+            start_frame=float(clip.frame_start + first),
+            end_frame=float(clip.frame_start + stop),
+            start_s=round(first / clip.fps, 6),
+            end_s=round(stop / clip.fps, 6),
+            score=round(float(score), 4),
+            low_confidence=flag,
+            reason=reason,
+        ))
+    return segments
+
+
+def source_frame_offset(model_frame: int, model_frames: int, model_fps: float, clip: MotionClip) -> int:
+    """A segment boundary at ``model_frame`` (of the resampled clip, end exclusive) as a
+    whole number of source frames from the clip's first frame: the source frame that
+    starts nearest to that time, halves rounded up; the end of the clip is the end of
+    its last source frame, so the last segment always includes the last frame."""
+    if model_frame >= model_frames:
+        return clip.num_frames
+    return min(clip.num_frames, int(math.floor(model_frame / model_fps * clip.fps + 0.5)))
 
 
 def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:

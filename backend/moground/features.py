@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import torch
 
-from .skeleton import JOINT_INDEX
+from .skeleton import FOOT_JOINTS, JOINT_INDEX
 
 _L_HIP, _R_HIP = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
 _L_SHO, _R_SHO = JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]
 _PELVIS = JOINT_INDEX["pelvis"]
-_FEET = [JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+_FEET = list(FOOT_JOINTS)
 
 NUM_JOINTS = 22
 FEATURE_DIM = 1 + 3 + 1 + NUM_JOINTS * 3 + NUM_JOINTS * 3 + 4  # = 141
 
 
-def heading_angles(positions: torch.Tensor) -> torch.Tensor:
-    """Yaw per frame [T] such that rotating by -yaw makes the body face +Z.
+def heading_yaws(positions: torch.Tensor) -> torch.Tensor:
+    """Heading angle of every frame ``[T]`` (radians about +Y, 0 = facing +Z; forward =
+    lateral × up): ``preprocess.heading_yaws`` in torch, same name, same convention.
 
     Facing +Z with left at +X means the right→left hip/shoulder axis points to +X.
     """
@@ -32,10 +33,11 @@ def heading_angles(positions: torch.Tensor) -> torch.Tensor:
     return torch.atan2(fwd_x, fwd_z)
 
 
-def rotate_y(vectors: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Rotate [T, ..., 3] vectors by -angle[T] about +Y (into the heading frame)."""
-    c = torch.cos(angle).view(-1, *([1] * (vectors.dim() - 2)))
-    s = torch.sin(angle).view(-1, *([1] * (vectors.dim() - 2)))
+def to_heading_frame(vectors: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
+    """Rotate ``[T, ..., 3]`` world vectors by ``-yaw[T]`` about +Y into each frame's
+    heading frame: ``preprocess.to_heading_frame`` in torch, same name and convention."""
+    c = torch.cos(yaw).view(-1, *([1] * (vectors.dim() - 2)))
+    s = torch.sin(yaw).view(-1, *([1] * (vectors.dim() - 2)))
     x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
     return torch.stack((c * x - s * z, y, s * x + c * z), dim=-1)
 
@@ -50,7 +52,7 @@ def motion_features(positions: torch.Tensor, fps: float) -> torch.Tensor:
     if positions.dim() != 3 or positions.shape[1:] != (NUM_JOINTS, 3):
         raise ValueError(f"expected [T, 22, 3] positions, got {tuple(positions.shape)}")
     pos = positions.float()
-    yaw = heading_angles(pos)
+    yaw = heading_yaws(pos)
     root = pos[:, _PELVIS]
     # velocities by central differences (edge frames one-sided), in units per second
     if pos.shape[0] > 1:
@@ -60,9 +62,9 @@ def motion_features(positions: torch.Tensor, fps: float) -> torch.Tensor:
     else:
         vel = torch.zeros_like(pos)
         yaw_rate = torch.zeros_like(yaw)
-    local = rotate_y(pos - root[:, None], yaw)
-    local_vel = rotate_y(vel - vel[:, _PELVIS : _PELVIS + 1], yaw)
-    root_vel = rotate_y(vel[:, _PELVIS], yaw)
+    local = to_heading_frame(pos - root[:, None], yaw)
+    local_vel = to_heading_frame(vel - vel[:, _PELVIS : _PELVIS + 1], yaw)
+    root_vel = to_heading_frame(vel[:, _PELVIS], yaw)
     floor = torch.quantile(pos[:, _FEET, 1].reshape(-1), 0.05) if pos.shape[0] > 0 else pos.new_zeros(())
     foot_h = pos[:, _FEET, 1] - floor
     return torch.cat(

@@ -21,6 +21,8 @@ class MotionClip:
         so results can be reported in the source's own numbering.
     units_to_m: multiply positions by this to get metres.
     up_axis: "Y" or "Z" (Blender scenes are Z-up).
+    checked: the positions were already checked (finite, at least 2 frames), by
+        :meth:`validate` or by the wire decoder (protocol.validate_request).
     """
 
     positions: np.ndarray
@@ -32,6 +34,7 @@ class MotionClip:
     up_axis: str = "Y"
     source: str = ""
     meta: dict = field(default_factory=dict)
+    checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pos = np.asarray(self.positions, dtype=np.float32)
@@ -56,8 +59,14 @@ class MotionClip:
     def duration_s(self) -> float:
         return self.num_frames / self.fps
 
-    def check_finite(self) -> None:
-        """Raise BadMotion naming the first bad frame and joint if any value is NaN/inf."""
+    def validate(self) -> None:
+        """The one check of a reader's clip before grounding: at least 2 frames, no NaN/inf
+        (BadMotion naming the first bad frame and joint). Wire clips were checked by the
+        protocol decoder and skip it."""
+        if self.checked:
+            return
+        if self.num_frames < 2:
+            raise BadMotion(f"the clip has {self.num_frames} frame(s); at least 2 are needed")
         bad = ~np.isfinite(self.positions)
         if bad.any():
             t, j, _ = np.argwhere(bad)[0]
@@ -65,3 +74,4 @@ class MotionClip:
                 f"non-finite position at frame {int(t) + self.frame_start:g}, "
                 f"joint {self.joint_names[j]!r} ({int(bad.any(axis=2).sum())} bad joint samples)"
             )
+        self.checked = True

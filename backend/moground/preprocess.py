@@ -14,9 +14,8 @@ import numpy as np
 
 from .errors import BadMotion
 from .rigmap import CanonicalMotion
-from .skeleton import JOINT_INDEX
+from .skeleton import FOOT_JOINTS, JOINT_INDEX
 
-_FEET = [JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
 FLOOR_PERCENTILE = 5.0  # of the lowest foot joint per frame: robust to a few bad frames
 
 
@@ -71,10 +70,17 @@ def to_heading_frame(vectors: np.ndarray, yaw: np.ndarray) -> np.ndarray:
 
 
 def rotate_y(positions: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate ``[..., 3]`` points by ``angle`` radians about +Y (right-handed)."""
+    """Rotate ``[..., 3]`` points by ``+angle`` radians about +Y (right-handed), one
+    angle for all: ``to_heading_frame(v, yaw)`` equals ``rotate_y(v, -yaw)`` per frame."""
     c, s = np.cos(angle), np.sin(angle)
     rot = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=np.float32)
     return positions @ rot.T
+
+
+def floor_height(positions: np.ndarray) -> float:
+    """The floor's height (Y) under canonical ``[T, 22, 3]`` positions: the
+    FLOOR_PERCENTILE-th percentile of the lowest foot joint per frame."""
+    return float(np.percentile(np.asarray(positions)[:, list(FOOT_JOINTS), 1].min(axis=1), FLOOR_PERCENTILE))
 
 
 def canonicalize(positions: np.ndarray) -> np.ndarray:
@@ -82,8 +88,7 @@ def canonicalize(positions: np.ndarray) -> np.ndarray:
     floor at y = 0 (low percentile of the lowest foot joint), facing +Z at frame 0
     (so the body's left side points to +X)."""
     p = np.asarray(positions, dtype=np.float32)
-    lowest_foot = p[:, _FEET, 1].min(axis=1)
-    floor = np.percentile(lowest_foot, FLOOR_PERCENTILE)
+    floor = floor_height(p)
     root = p[0, JOINT_INDEX["pelvis"]]
     p = p - np.array([root[0], floor, root[2]], dtype=np.float32)
     return rotate_y(p, -facing_yaw(p)).astype(np.float32)
@@ -106,20 +111,11 @@ class PreparedMotion:
 
 
 def prepare(canon: CanonicalMotion, fps_out: float) -> PreparedMotion:
-    """Check, resample to ``fps_out`` and canonicalize; BadMotion for NaN/inf (naming
-    the source frame) or fewer than two frames."""
+    """Resample to ``fps_out`` and canonicalize. The input comes from a validated clip
+    (``MotionClip.validate`` or the wire decoder): finite, at least two frames."""
     pos = np.asarray(canon.positions)
     if pos.ndim != 3 or pos.shape[1:] != (len(JOINT_INDEX), 3):
         raise BadMotion(f"canonical positions must be [T, 22, 3], got {tuple(pos.shape)}")
-    bad = ~np.isfinite(pos).all(axis=(1, 2))
-    if bad.any():
-        first = int(np.argmax(bad))
-        raise BadMotion(
-            f"non-finite joint position at frame {canon.frame_start + first:g} "
-            f"({int(bad.sum())} bad frames)", details={"frame": canon.frame_start + first}
-        )
-    if pos.shape[0] < 2:
-        raise BadMotion(f"the clip has {pos.shape[0]} frame(s); at least 2 are needed to ground motion")
     out = canonicalize(resample(pos, canon.fps, fps_out))
     return PreparedMotion(
         positions=out,

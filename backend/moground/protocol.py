@@ -32,17 +32,20 @@ from .errors import (
     UnmappableRig,
     UnreadableFile,
 )
+from .options import GroundOptions
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
+MAX_SUB_ACTIONS = 32  # K: explicit actions and a decomposed prompt alike (a 10-minute take may hold 20)
+MAX_PROMPT_CHARS = 2_000
 
 LIMITS: dict[str, int] = {
     "max_frames": 72_000,          # 10 minutes at 120 fps
     "max_duration_s": 1_200,       # frames / fps: 20 minutes of motion
     "max_model_frames": 24_000,    # after resampling to the encoder's rate (20 min at 20 fps)
     "max_bones": 256,
-    "max_prompt_chars": 2_000,
-    "max_sub_actions": 16,
+    "max_prompt_chars": MAX_PROMPT_CHARS,
+    "max_sub_actions": MAX_SUB_ACTIONS,
     "max_action_chars": 200,
     "max_message_bytes": 128 * 1024 * 1024,
     "max_header_bytes": 256 * 1024,
@@ -291,7 +294,7 @@ def make_ground_request(
     prompt: str | None,
     actions: Sequence[str] | None = None,
     method: str = "zomg",
-    options: Mapping[str, Any] | None = None,
+    options: GroundOptions | Mapping[str, Any] | None = None,
     request_id: str | None = None,
     *,
     up_axis: str = "Z",
@@ -313,7 +316,7 @@ def make_ground_request(
         prompt=prompt,
         actions=None if actions is None else [str(a) for a in actions],
         method=method,
-        options=dict(options or {}),
+        options=options.to_dict() if isinstance(options, GroundOptions) else dict(options or {}),
         rig_override=None if rig_override is None else dict(rig_override),
     )
     return header, {"positions": np.asarray(positions, dtype=np.float32)}
@@ -414,7 +417,9 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         raise BadMotionData(f"motion.up_axis must be 'Y' or 'Z', got {str(motion.get('up_axis'))[:20]!r}")
     if not np.isfinite(pos).all():
         bad = np.argwhere(~np.isfinite(pos))[0]
-        raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {names[int(bad[1])]!r}")
+        raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {names[int(bad[1])]!r} "
+                            f"(source frame {motion['frame_start'] + int(bad[0]):g})",
+                            details={"frame": motion["frame_start"] + int(bad[0]), "bone": names[int(bad[1])]})
     prompt, actions = header.get("prompt"), header.get("actions")
     _check_prompt(prompt, limits, required=actions is None)
     if actions is not None:
@@ -429,11 +434,10 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     method = header.get("method", "zomg")
     if not isinstance(method, str) or not _METHOD_RE.match(method):
         raise ProtocolError(f"method must be a lower-case identifier, got {str(method)[:40]!r}")
-    for key in ("options", "rig_override"):
-        val = header.get(key)
-        if val is not None and not isinstance(val, dict):
-            raise ProtocolError(f"{key} must be an object or null")
+    GroundOptions.from_mapping(header.get("options"))  # unknown or out of range: bad_request
     override = header.get("rig_override")
+    if override is not None and not isinstance(override, dict):
+        raise ProtocolError("rig_override must be an object or null")
     if override and not all(isinstance(k, str) and isinstance(v, str) for k, v in override.items()):
         raise ProtocolError("rig_override must map canonical joint names to bone names (strings)")
 

@@ -144,6 +144,16 @@ PRESETS: dict[str, dict[str, list[str]]] = {
     }),
 }
 
+# Canonical joints that lie ON a rig bone rather than at one of its joints: (joint at
+# the bone's start, joint at its end, fraction along it). CMU's ASF has a clavicle bone
+# from the top of the thorax to the shoulder; SMPL's collar sits on it.
+ON_BONE: dict[str, dict[str, tuple[str, str, float]]] = {
+    "cmu_asf": {
+        "left_collar": ("thorax", "lclavicle", 0.4),
+        "right_collar": ("thorax", "rclavicle", 0.4),
+    },
+}
+
 # A rig without these cannot be grounded: filling them would invent the motion.
 ESSENTIAL: tuple[str, ...] = (
     "pelvis", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import BadRequest, UnmappableRig
 from .motion import MotionClip
-from .rig_presets import ESSENTIAL, PRESETS
+from .rig_presets import ESSENTIAL, ON_BONE, PRESETS
 from .skeleton import CANONICAL_JOINTS, JOINT_INDEX
 
 _BLENDER_DUP = re.compile(r"\.\d{3}$")  # "Hips.001"
@@ -48,7 +48,8 @@ class CanonicalMotion:
 
     positions: float32 ``[T, 22, 3]``, metres, Y up (not yet centred or rotated).
     mapping: canonical joint → source joint name, for the joints taken from the rig.
-    filled: canonical joints computed from neighbours because the rig lacks them.
+    filled: canonical joints computed from neighbours because the rig lacks them
+        (not those that lie on a rig bone, see ``rig_presets.ON_BONE``).
     """
 
     positions: np.ndarray
@@ -91,6 +92,18 @@ def _best_preset(names: list[str]) -> tuple[str, dict[str, int], dict[str, int]]
     return best, matches[best], counts
 
 
+def _on_bone(preset: str, names: list[str], matched: dict[str, int]) -> dict[str, tuple[int, int, float]]:
+    """Canonical joints of ``preset`` that lie on a rig bone the rig has (and that no
+    bone was matched to): canonical → (start joint index, end joint index, fraction)."""
+    index = _index(names)
+    out = {}
+    for canon, (a, b, w) in ON_BONE.get(preset, {}).items():
+        ia, ib = index.get(normalize_name(a)), index.get(normalize_name(b))
+        if canon not in matched and ia is not None and ib is not None:
+            out[canon] = (ia, ib, w)
+    return out
+
+
 def _load_override(override: dict | str | os.PathLike | None) -> dict[str, str]:
     if override is None:
         return {}
@@ -126,13 +139,16 @@ def _resolve(names: list[str], override: dict[str, str]) -> tuple[str, dict[str,
 
 def describe_mapping(names: list[str], override: dict | str | os.PathLike | None = None) -> dict:
     """What :func:`map_to_canonical` would do with a rig of these bone names:
-    ``{"preset", "mapping", "filled", "missing", "preset_scores"}`` (no error raised)."""
+    ``{"preset", "mapping", "on_bone", "filled", "missing", "preset_scores"}`` (no error
+    raised); ``on_bone``: canonical joint → [start joint, end joint] of the bone it lies on."""
     ov = _load_override(override)
     preset, matched = _resolve(list(names), ov)
-    absent = [c for c in CANONICAL_JOINTS if c not in matched]
+    on_bone = _on_bone(preset.split("+")[0], list(names), matched)
+    absent = [c for c in CANONICAL_JOINTS if c not in matched and c not in on_bone]
     return {
         "preset": preset,
         "mapping": {c: names[i] for c, i in matched.items()},
+        "on_bone": {c: [names[a], names[b]] for c, (a, b, _) in on_bone.items()},
         "filled": [c for c in absent if c not in ESSENTIAL],
         "missing": [c for c in absent if c in ESSENTIAL],
         "preset_scores": _best_preset(list(names))[2],
@@ -219,7 +235,10 @@ def map_to_canonical(
     out = np.zeros((clip.num_frames, len(CANONICAL_JOINTS), 3), dtype=np.float32)
     for canon, i in matched.items():
         out[:, JOINT_INDEX[canon]] = src[:, i]
-    filled = _fill(out, set(matched))
+    on_bone = _on_bone(preset.split("+")[0], clip.joint_names, matched)
+    for canon, (a, b, w) in on_bone.items():
+        out[:, JOINT_INDEX[canon]] = _lerp(src[:, a], src[:, b], w)
+    filled = _fill(out, set(matched) | set(on_bone))
     return CanonicalMotion(
         positions=out,
         fps=float(clip.fps),

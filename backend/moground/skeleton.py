@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Same order as smplx.joint_names.JOINT_NAMES[:22]; spelled out so that importing
-# this module needs neither smplx nor torch (a test checks they agree).
+# this module needs neither smplx nor torch (tests/test_io_smpl.py checks they agree).
 CANONICAL_JOINTS: tuple[str, ...] = (
     "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
     "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
@@ -16,6 +16,9 @@ CANONICAL_PARENTS: tuple[int, ...] = (
 )
 
 JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(CANONICAL_JOINTS)}
+
+# The joints that touch the floor (ankles and balls of the feet): the floor rules use them.
+FOOT_JOINTS: tuple[int, ...] = tuple(JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 
 
 def mirror_permutation() -> list[int]:

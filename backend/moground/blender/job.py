@@ -28,6 +28,7 @@ from .. import __version__
 from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
 from ..client import Client
+from ..options import GroundOptions
 from . import motion_reader, nla_writer
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
@@ -100,7 +101,7 @@ def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
 def ground_armature(obj, scene, args) -> tuple[dict, object]:
     """Read the motion, ground it, write strips: the add-on's reader and writer."""
     motion = motion_reader.read_armature_motion(obj, scene=scene)
-    options = json.loads(args.options) if args.options else None
+    options = GroundOptions.from_mapping(json.loads(args.options) if args.options else None)
     with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
         reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors
     track = nla_writer.write_segments(obj, reply, args.prompt, args.method)

@@ -42,8 +42,7 @@ def _clip_name(text: str, reserve: int = 0) -> str:
 
 def _plan(reply: dict) -> list[dict]:
     """Validated segments with integer frame ranges, sorted by start."""
-    result = reply.get("result", reply) if isinstance(reply, dict) else None
-    segments = result.get("segments") if isinstance(result, dict) else None
+    segments = reply.get("segments") if isinstance(reply, dict) else None
     if not isinstance(segments, list) or not segments:
         raise NlaWriteError("bad_reply", "The backend returned no segments; nothing was written")
     plan = []
@@ -59,8 +58,8 @@ def _plan(reply: dict) -> list[dict]:
                 "bad_reply", f"Segment {i} ('{label}') has an invalid range {start}..{end}"
             )
         # End is exclusive: [10, 20) becomes a strip from frame 10 to 20, ten frames long.
-        first = int(round(start))
-        plan.append({"label": label, "start": first, "end": max(first + 1, int(round(end))),
+        first = math.floor(start + 0.5)  # whole frames from the backend; halves round up, never to even
+        plan.append({"label": label, "start": first, "end": max(first + 1, math.floor(end + 0.5)),
                      "score": score, "index": int(seg.get("index", i))})
     return sorted(plan, key=lambda s: (s["start"], s["end"]))
 
@@ -103,8 +102,8 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
     """Replace MoGround's tracks on ``obj`` with one strip per segment of ``reply``.
 
     ``reply`` is a grounding result dict (``segments`` with ``label``,
-    ``start_frame``, exclusive ``end_frame``, ``score``), or a wire reply holding it
-    under ``result``. Returns the main track, named after the prompt; overlapping
+    ``start_frame``, exclusive ``end_frame``, ``score``), as the client returns it.
+    Returns the main track, named after the prompt; overlapping
     segments go to extra tracks named "<prompt> (2)", ...
     """
     if obj is None or getattr(obj, "type", None) != "ARMATURE":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Callable
+
+from ..options import OPTION_RANGES, BadOption, check_option
 
 
 def add_encoder_args(parser: argparse.ArgumentParser) -> None:
@@ -19,3 +21,22 @@ def encoder_options(args: argparse.Namespace) -> dict[str, Any]:
     """Encoder-specific keyword options from parsed arguments (None values dropped)."""
     opts = {"stats_dir": getattr(args, "tmr_stats", None), "distilbert_dir": getattr(args, "distilbert", None)}
     return {k: v for k, v in opts.items() if v is not None}
+
+
+def option_arg(name: str) -> Callable[[str], Any]:
+    """argparse ``type=`` for an engine option: its type and range, so a bad value is a
+    usage error (exit 2, one line, no traceback) and not a failed request."""
+    spec = OPTION_RANGES[name]
+
+    def parse(text: str) -> Any:
+        try:
+            value = spec.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {spec.describe()}") from None
+        try:
+            return check_option(name, value)
+        except BadOption as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse

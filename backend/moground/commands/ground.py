@@ -10,7 +10,8 @@ from pathlib import Path
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..errors import BadRequest, UnreadableFile
 from ..grounding.result import METHODS, GroundingResult
-from ._common import add_encoder_args, encoder_options
+from ..options import GroundOptions
+from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 
 
@@ -24,8 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", help="what happens, in order: 'walk in, pick up the box, sit down'")
     p.add_argument("--actions", nargs="+", metavar="PHRASE", help="ordered sub-actions; skips decomposition")
     p.add_argument("--method", choices=METHODS, default="zomg")
-    p.add_argument("--min-segment-s", type=float, default=None, help="shortest allowed segment (s)")
-    p.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps")
+    p.add_argument("--min-segment-s", type=option_arg("min_segment_s"), default=None,
+                   help="shortest allowed segment (s), 0.05..600 (default 0.5)")
+    p.add_argument("--steps", type=option_arg("steps"), default=None, help="ZOMG optimisation steps, 1..5000")
     p.add_argument("--expand", action="store_true", help="embed phrases with their action-lexicon descriptions")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -47,10 +49,13 @@ def load_rig_map(path: str | None) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import GroundingEngine
-
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
+    if args.prompt and not args.actions:
+        from ..decompose.rules import split_actions
+
+        split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
+    from ..engine import GroundingEngine
     clip = load_motion_from_args(args)
     engine = GroundingEngine(
         encoder=args.encoder,
@@ -60,9 +65,8 @@ def run(args: argparse.Namespace) -> int:
         llm=llm_config_from_args(args),
         **encoder_options(args),
     )
-    options = {k: v for k, v in (("min_segment_s", args.min_segment_s), ("steps", args.steps)) if v is not None}
-    if args.expand:
-        options["expand_phrases"] = True
+    options = GroundOptions.from_mapping({"min_segment_s": args.min_segment_s, "steps": args.steps,
+                                          "expand_phrases": args.expand})
     result = engine.ground(
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadRequest
+from ..options import GroundOptions
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,16 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="engine option sent with every request (e.g. steps=60); repeatable")
+                   help="engine option sent with every request (e.g. steps=60; "
+                   "see docs/protocol.md for the options and their ranges); repeatable")
     p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
-def parse_options(pairs: list[str]) -> dict:
-    """``KEY=VALUE`` pairs; values are read as JSON when they parse (numbers, bools)."""
+def parse_options(pairs: list[str]) -> GroundOptions:
+    """``KEY=VALUE`` pairs (values read as JSON when they parse: numbers, bools) as
+    checked engine options; an unknown or out-of-range option is a bad_request."""
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -62,16 +65,16 @@ def parse_options(pairs: list[str]) -> dict:
             out[key.strip()] = json.loads(value)
         except ValueError:
             out[key.strip()] = value
-    return out
+    return GroundOptions.from_mapping(out)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..blender.local_backend import LocalBackend
     from ..batch.report import FileResult, write_report
-    from ..batch.runner import BatchOptions, BatchRunner
+    from ..batch.driver import BatchOptions, BatchRunner
 
-    parse_options(args.option)  # bad pairs fail before any file is touched
+    options = parse_options(args.option)  # bad options fail before any file is touched
     if args.body_model:  # the per-file workers read it from the environment
         import os
 
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         opts = BatchOptions(backend=address, method=args.method, jobs=args.jobs, force=args.force,
                             blender=args.blender, timeout_s=args.timeout,
                             file_timeout_s=args.file_timeout,
-                            options=parse_options(args.option),
+                            options=options,
                             progress=False if args.no_progress else None)
         runner = BatchRunner(opts)
         results += runner.run(items)

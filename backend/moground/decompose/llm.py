@@ -24,7 +24,7 @@ import requests
 
 from ..errors import BadRequest
 from ..protocol import LIMITS
-from .lexicon import STOPWORDS, stem
+from ..text.words import STOPWORDS, stem
 from .rules import MAX_SUB_ACTIONS, normalize_phrase
 
 log = logging.getLogger(__name__)

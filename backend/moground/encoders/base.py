@@ -7,6 +7,8 @@ by name.
 
 from __future__ import annotations
 
+import importlib
+import re
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import torch
@@ -42,41 +44,75 @@ class MotionTextEncoder(Protocol):
 
 
 EncoderFactory = Callable[..., MotionTextEncoder]
-_REGISTRY: dict[str, EncoderFactory] = {}
+ENTRY_POINT_GROUP = "moground.encoders"  # third-party encoders: name = "module:factory"
+_REGISTRY: dict[str, EncoderFactory | str] = {}  # a factory, or "module:factory" not yet imported
 
 
-def register_encoder(name: str) -> Callable[[EncoderFactory], EncoderFactory]:
-    """Decorator: make ``factory(path=None, device='cpu', **options)`` loadable by name."""
+def load_error_message(exc: BaseException) -> str:
+    """Why ``torch.load(..., weights_only=True)`` failed, in one line and without torch's
+    advice to retry with ``weights_only=False`` (which would run code from the file:
+    never do that for a checkpoint of unknown origin)."""
+    text = str(exc)
+    found = re.search(r"WeightsUnpickler error: ([^\n]*)", text)
+    if found:
+        why = re.sub(r"\s*Please use `torch\.serialization.*$", "", found.group(1)).strip()
+        return f"the file holds pickled Python objects, not only tensors ({why[:200]}); it is not loaded"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    if "weights_only" in first:
+        first = type(exc).__name__
+    return first[:300]
 
-    def deco(factory: EncoderFactory) -> EncoderFactory:
+
+def register_encoder(name: str, factory: EncoderFactory | str | None = None):
+    """Make ``factory(path=None, device='cpu', **options)`` loadable by ``name``.
+
+    ``factory`` may be a ``"module:function"`` string, imported only when that encoder
+    is loaded (so one encoder's dependencies never affect another). Without ``factory``
+    this is a decorator."""
+    if factory is not None:
         _REGISTRY[name] = factory
         return factory
+
+    def deco(fn: EncoderFactory) -> EncoderFactory:
+        _REGISTRY[name] = fn
+        return fn
 
     return deco
 
 
+def _entry_points() -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        _REGISTRY.setdefault(ep.name, ep.value)
+
+
 def available_encoders() -> list[str]:
-    _import_builtin_encoders()
+    """Registered names (nothing is imported to list them)."""
+    _entry_points()
     return sorted(_REGISTRY)
+
+
+def _factory(name: str) -> EncoderFactory:
+    _entry_points()
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        raise EncoderError(f"unknown encoder {name!r}; available: {', '.join(sorted(_REGISTRY))}")
+    if isinstance(entry, str):
+        module_name, _, attr = entry.partition(":")
+        try:  # a failing import is reported as what it is, never as "unknown encoder"
+            entry = getattr(importlib.import_module(module_name), attr)
+        except ImportError as exc:
+            raise EncoderError(f"encoder {name!r} ({entry}) cannot be imported: {exc}") from exc
+        _REGISTRY[name] = entry
+    return entry
 
 
 def load_encoder(name: str, path: str | None = None, device: str = "cpu", **options: Any) -> MotionTextEncoder:
     """Build the encoder registered as ``name``, frozen and in eval mode."""
-    _import_builtin_encoders()
-    if name not in _REGISTRY:
-        raise EncoderError(f"unknown encoder {name!r}; available: {', '.join(sorted(_REGISTRY))}")
-    enc = _REGISTRY[name](path=path, device=device, **options)
+    enc = _factory(name)(path=path, device=device, **options)
     if isinstance(enc, torch.nn.Module):
         enc.eval()
         for p in enc.parameters():
             p.requires_grad_(False)
     return enc
-
-
-def _import_builtin_encoders() -> None:
-    # Imported lazily so that a missing optional encoder never breaks the others.
-    from . import builtin  # noqa: F401
-    try:
-        from . import tmr  # noqa: F401
-    except ImportError:
-        pass

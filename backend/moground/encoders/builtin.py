@@ -25,7 +25,7 @@ from torch import nn
 from ..errors import EncoderError
 from ..features import FEATURE_DIM, motion_features
 from ..paths import BUILTIN_WEIGHTS
-from .base import register_encoder
+from .base import load_error_message
 from .local_attention import LocalTransformerLayer
 from .minilm import TEXT_DIM, MiniLM
 
@@ -202,7 +202,7 @@ def load_builtin(path: str | Path | None = None, device: str = "cpu", **_: Any) 
         state = {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
         missing, unexpected = enc.load_state_dict(state, strict=False)
     except Exception as exc:  # corrupt file, wrong format
-        raise EncoderError(f"cannot load builtin weights from {weights}: {exc}") from exc
+        raise EncoderError(f"cannot load builtin weights from {weights}: {load_error_message(exc)}") from None
     missing = [k for k in missing if not k.startswith("text_model.")]
     if missing or unexpected:
         raise EncoderError(f"builtin weights {weights} do not match: missing {missing[:5]}, unexpected {unexpected[:5]}")
@@ -210,6 +210,3 @@ def load_builtin(path: str | Path | None = None, device: str = "cpu", **_: Any) 
     enc.weights_path = str(weights)
     enc.meta = dict(blob.get("meta", {}))
     return enc.to(device)
-
-
-register_encoder("builtin")(load_builtin)

@@ -13,6 +13,15 @@ import numpy as np
 NEG = -1e18
 
 
+def fit_min_len(t_count: int, k_count: int, min_len: int) -> int:
+    """The minimum segment length that K segments can have in T frames: ``min_len``,
+    shrunk to T // K when the clip is too short for it (the one rule for it)."""
+    min_len = max(1, int(min_len))
+    if k_count > 0 and t_count < k_count * min_len:
+        min_len = max(1, t_count // k_count)
+    return min_len
+
+
 def ordered_segments(
     seg_scores: np.ndarray,
     gap_scores: np.ndarray | None = None,
@@ -27,11 +36,9 @@ def ordered_segments(
     Returns K half-open ``(start, end)`` frame intervals in order.
     """
     k_count, t_count = seg_scores.shape
-    min_len = max(1, int(min_len))
     if k_count == 0:
         return []
-    if t_count < k_count * min_len:
-        min_len = max(1, t_count // k_count)
+    min_len = fit_min_len(t_count, k_count, min_len)
     if t_count < k_count:
         raise ValueError(f"{t_count} frames cannot hold {k_count} segments")
     gap = np.zeros(t_count) if gap_scores is None else np.asarray(gap_scores, dtype=np.float64)
@@ -110,7 +117,7 @@ def ordered_cuts(
     k_count, t_count = cum_scores.shape[0], cum_scores.shape[1] - 1
     if k_count <= 1:
         return []
-    min_len = max(1, min(min_len, t_count // k_count))
+    min_len = fit_min_len(t_count, k_count, min_len)
     mean_len = t_count / k_count
     pos = np.arange(t_count + 1)
     seg_len = pos[:, None] - pos[None, :]  # [end b, start a]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..encoders.base import MotionTextEncoder
+from ..errors import BadRequest
 from .result import METHODS
 from .changepoint import MAX_DP_CELLS, changepoint_segments, uniform_segments
 from .window import window_scores, window_segments
@@ -28,6 +29,12 @@ class MethodOutput:
     info: dict = field(default_factory=dict)
 
 
+def check_method(method: str) -> None:
+    """BadRequest (a coded error) unless ``method`` is one of METHODS: the one check."""
+    if method not in METHODS:
+        raise BadRequest(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+
+
 def run_method(
     method: str,
     encoder: MotionTextEncoder,
@@ -42,8 +49,7 @@ def run_method(
 
     ``feats`` may be passed when the caller already ran ``frame_features``.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    check_method(method)
     timings: dict[str, float] = {}
     k, t_count = text.shape[0], motion.shape[0]
     if method == "uniform":

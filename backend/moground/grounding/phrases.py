@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..encoders.base import MotionTextEncoder
-from ..text.lexicon import expand_phrase
+from ..text.actions import expand_phrase
 
 
 def encode_phrases(encoder: MotionTextEncoder, phrases: list[str], expand: bool = False) -> torch.Tensor:

@@ -44,15 +44,3 @@ class GroundingResult:
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "warnings": list(self.warnings),
         }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "GroundingResult":
-        return cls(
-            sub_actions=list(d["sub_actions"]),
-            segments=[Segment(**s) for s in d["segments"]],
-            fps=float(d["fps"]),
-            method=str(d["method"]),
-            encoder=str(d.get("encoder", "")),
-            timings_ms=dict(d.get("timings_ms", {})),
-            warnings=list(d.get("warnings", [])),
-        )

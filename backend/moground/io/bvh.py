@@ -143,6 +143,10 @@ def _parse_motion(lines: list[str], start: int, n_channels: int, path: str) -> t
         values = np.array(text.split(), dtype=np.float64)
     except ValueError:
         raise _fail(path, "the motion data contains something that is not a number") from None
+    if not np.isfinite(values).all():
+        first = int(np.argmax(~np.isfinite(values)))
+        row, col = divmod(first, max(n_channels, 1))
+        raise _fail(path, f"non-finite value {values[first]} at frame {row} (line {start + 4 + row}, channel {col + 1})")
     expected = n_frames * n_channels
     if values.size < expected:
         raise _fail(
@@ -191,7 +195,8 @@ def read_bvh(path: str | os.PathLike, units: str | float | None = None) -> Motio
     parents = [j.parent for j in joints]
     positions = chain_positions(parents, rot, trans)
     if not np.isfinite(positions).all():
-        raise _fail(path, "forward kinematics gave non-finite positions")
+        t, j = (int(v) for v in np.argwhere(~np.isfinite(positions))[0][:2])
+        raise _fail(path, f"forward kinematics gave non-finite positions at frame {t}, joint {joints[j].name!r}")
     scale = unit_scale(units)
     return MotionClip(
         positions=positions.astype(np.float32),

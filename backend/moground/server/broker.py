@@ -37,6 +37,7 @@ from ..protocol import (
     peek_request_id,
     validate_request,
 )
+from . import messages
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner
 from ..lifeline import parent_alive
@@ -198,7 +199,7 @@ class Server:
         for slot in self.slots:
             if slot.runner.alive():
                 try:
-                    self.back.send_multipart([slot.wid, b"stop"], flags=zmq.NOBLOCK)
+                    self.back.send_multipart([slot.wid, *messages.stop()], flags=zmq.NOBLOCK)
                 except (zmq.ZMQError, AttributeError):
                     pass
         for slot in self.slots:
@@ -364,27 +365,26 @@ class Server:
     def _slot(self, wid: bytes) -> Slot | None:
         return next((s for s in self.slots if s.wid == wid), None)
 
-    def _on_worker(self, msg: list) -> None:
-        slot = self._slot(msg[0].bytes)
-        verb = msg[1].bytes if len(msg) > 1 else b""
+    def _on_worker(self, raw: list) -> None:
+        slot = self._slot(raw[0].bytes)
+        msg = messages.parse(raw[1:])
         if slot is None:
             return  # a worker we already replaced
-        if verb == b"ready":
+        if msg.verb == messages.READY:
             slot.ready = True
             self._startup_failures = 0
-            info = json.loads(msg[2].bytes) if len(msg) > 2 else {}
+            info = msg.data
             if self.engine_info is None:
                 self.engine_info = {k: v for k, v in info.items() if k != "pid"}
             log.info("worker %s ready (pid %s)", slot.wid.decode(), slot.runner.pid)
-        elif verb == b"failed":
-            err = json.loads(msg[2].bytes) if len(msg) > 2 else {}
-            self._worker_lost(slot, f"engine failed to load: {err.get('message', '?')}")
-        elif verb == b"done" and len(msg) >= 4:
+        elif msg.verb == messages.FAILED:
+            self._worker_lost(slot, f"engine failed to load: {msg.data.get('message', '?')}")
+        elif msg.verb == messages.DONE:
             job, slot.job = slot.job, None
-            if job is None or job.seq != msg[2].bytes or job.abandoned:
+            if job is None or job.seq != msg.job_id or job.abandoned:
                 return  # late answer to a request that already timed out
             self.active.pop((job.client, job.request_id), None)
-            reply = msg[3:]
+            reply = msg.frames
             self._send(job.client, reply)
             self._log(job.request_id, job.kind, job.n_frames, job.k or _reply_k(reply[0].bytes), job.received,
                       _reply_outcome(reply[0].bytes))
@@ -436,7 +436,7 @@ class Server:
                 return
             job = self.queue.popleft()
             slot.job = job
-            self.back.send_multipart([slot.wid, b"job", job.seq, *job.frames], copy=False)
+            self.back.send_multipart([slot.wid, *messages.job(job.seq, job.frames)], copy=False)
 
 
 def _same_frames(a: list, b: list) -> bool:

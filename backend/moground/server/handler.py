@@ -1,7 +1,10 @@
 """Turns one request's frames into one reply's frames using a grounding engine.
 
 Shared by process workers and the Ray Serve deployment, so every execution backend
-answers identically. ``handle`` never raises: every failure becomes a coded reply.
+answers identically. The broker decoded and validated each request before queueing it
+(and answers ``info``/``health`` itself), so only ``ground`` and ``decompose`` arrive
+here, already valid: the handler reads them and does not check them again. ``handle``
+never raises: every failure becomes a coded reply.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import numpy as np
 
 from ..errors import MoGroundError
 from ..motion import MotionClip
-from ..protocol import decode_message, error_reply_for, make_error_reply, make_reply, validate_request
+from ..protocol import decode_message, error_reply_for, make_error_reply, make_reply
 
 log = logging.getLogger("moground.server")
 
 
 def clip_from_request(header: dict, arrays: dict[str, np.ndarray]) -> MotionClip:
-    """Wire motion → MotionClip (a private writable copy: engines may work in place)."""
+    """Validated wire motion → MotionClip (a private writable copy: engines may work in
+    place), marked checked so the engine does not scan it again."""
     motion = header["motion"]
     return MotionClip(
         positions=np.array(arrays["positions"], dtype=np.float32, copy=True),
@@ -31,6 +35,7 @@ def clip_from_request(header: dict, arrays: dict[str, np.ndarray]) -> MotionClip
         units_to_m=float(motion.get("units_to_m", 1.0)),
         up_axis=str(motion.get("up_axis", "Z")),
         source=f"wire:{header['request_id']}",
+        checked=True,
     )
 
 
@@ -45,9 +50,8 @@ class RequestHandler:
     def handle(self, frames: Sequence[Any]) -> list[bytes]:
         rid = kind = None
         try:
-            header, arrays = decode_message(frames)
+            header, arrays = decode_message(frames)  # the frames, as the broker validated them
             rid, kind = header.get("request_id"), header.get("kind")
-            validate_request(header, arrays)
             return make_reply(rid, kind, self._run(kind, header, arrays))
         except MoGroundError as exc:
             return error_reply_for(exc, rid, kind)
@@ -68,9 +72,6 @@ class RequestHandler:
             ))
             result.setdefault("timings_ms", {})["worker"] = round((time.perf_counter() - t0) * 1000, 3)
             return result
-        if kind == "decompose":  # engines may return phrases or a Decomposition (phrases + source)
-            out = self.engine.decompose(header["prompt"])
-            return _as_dict(out) if hasattr(out, "to_dict") else {"sub_actions": list(out)}
-        if kind == "info":
-            return {"engine": self.engine.info()}
-        return {"status": "ok"}
+        # decompose: engines may return phrases or a Decomposition (phrases, source, warnings)
+        out = self.engine.decompose(header["prompt"])
+        return _as_dict(out) if hasattr(out, "to_dict") else {"sub_actions": list(out)}

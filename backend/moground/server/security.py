@@ -8,6 +8,7 @@ the port. ZeroMQ's CURVE gives encryption plus an allow-list of client public ke
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import shutil
@@ -87,6 +88,37 @@ def create_keys(directory: str | os.PathLike, *, force: bool = False) -> dict[st
     }
 
 
+class _AuthLog:
+    """What pyzmq's authenticator logs, with refusals raised from DEBUG to WARNING (one
+    line per refused connection: its address and public key) on ``moground.server``."""
+
+    def __init__(self) -> None:
+        self.log = logging.getLogger("moground.server.auth")
+        self._address = "?"
+
+    def debug(self, msg: str, *args) -> None:
+        text = msg % args if args else msg
+        if text.startswith("version:") and len(args) >= 4:
+            self._address = str(args[3])  # the request's peer address, logged before the verdict
+        if "DENIED" in text:
+            self.log.warning("refused a client at %s: %s (its key is not in authorized_clients/)",
+                             self._address, text)
+        else:
+            self.log.debug(text)
+
+    def info(self, msg: str, *args) -> None:
+        self.log.info(msg, *args)
+
+    def warning(self, msg: str, *args) -> None:
+        self.log.warning(msg, *args)
+
+    def error(self, msg: str, *args) -> None:
+        self.log.error(msg, *args)
+
+    def exception(self, msg: str, *args) -> None:
+        self.log.exception(msg, *args)
+
+
 def enable_curve_server(ctx: zmq.Context, sock: zmq.Socket, curve_dir: str | os.PathLike):
     """Make ``sock`` a CURVE server that accepts only keys in DIR/authorized_clients.
 
@@ -103,7 +135,7 @@ def enable_curve_server(ctx: zmq.Context, sock: zmq.Socket, curve_dir: str | os.
         public, secret = zmq.auth.load_certificate(secret_file)
     except (OSError, ValueError) as exc:
         raise BadKeys(f"cannot read {secret_file}: {exc}") from None
-    authenticator = ThreadAuthenticator(ctx)
+    authenticator = ThreadAuthenticator(ctx, log=_AuthLog())
     authenticator.start()
     authenticator.configure_curve(domain="*", location=str(auth))
     sock.curve_secretkey = secret

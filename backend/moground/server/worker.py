@@ -5,9 +5,7 @@ torch, native encoders and a crashing model stay out of the front end, a killed 
 costs one request and is respawned, and the front end's memory stays flat. The same
 job loop also drives in-process threads for the Ray backend.
 
-Internal messages (worker ↔ front end, never seen by clients):
-  worker → front:  [b"ready", info-json] | [b"failed", error-json] | [b"done", job_id, reply frames...]
-  front → worker:  [b"job", job_id, request frames...] | [b"stop"]
+The messages between worker and front end are in ``messages.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ import zmq
 
 from ..errors import MoGroundError
 from ..lifeline import die_with_parent, parent_alive
+from . import messages
 
 log = logging.getLogger("moground.server.worker")
 
@@ -42,25 +41,24 @@ def job_loop(ctx: zmq.Context, endpoint: str, worker_id: bytes,
         except Exception as exc:  # noqa: BLE001 - report why, let the front end decide
             code = exc.code if isinstance(exc, MoGroundError) else "internal"
             log.error("worker %s could not load its engine: %s", worker_id.decode(), exc)
-            sock.send_multipart([b"failed", json.dumps({"code": code, "message": str(exc)[:1000]}).encode()])
+            sock.send_multipart(messages.failed(code, str(exc)))
             return
-        sock.send_multipart([b"ready", json.dumps(info, default=str).encode()])
+        sock.send_multipart(messages.ready(info))
         while not should_exit():
             if not sock.poll(500):
                 continue
-            msg = sock.recv_multipart(copy=False)
-            verb = msg[0].bytes
-            if verb == b"stop":
+            msg = messages.parse(sock.recv_multipart(copy=False))
+            if msg.verb == messages.STOP:
                 break
-            if verb == b"job" and len(msg) >= 3:
+            if msg.verb == messages.JOB:
                 try:
-                    reply = handle(msg[2:])
+                    reply = handle(msg.frames)
                 except Exception as exc:  # noqa: BLE001 - handle() promises not to raise; if it does, answer
                     log.exception("request handler raised")
                     from ..protocol import make_error_reply
 
                     reply = make_error_reply(None, "internal", f"internal error: {type(exc).__name__}")
-                sock.send_multipart([b"done", msg[1].bytes, *reply], copy=False)
+                sock.send_multipart(messages.done(msg.job_id, reply), copy=False)
     finally:
         sock.close()
 

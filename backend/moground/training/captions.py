@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.lexicon import expand_phrase
+from ..text.actions import expand_phrase
 
 BANDAI_CONTENT: dict[str, list[str]] = {
     "raise-up-left-hand": ["raises the left hand", "lifts the left arm up", "puts the left hand up"],

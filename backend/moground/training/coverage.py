@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..text.lexicon import LEXICON, _stem, match_entries
+from ..text.actions import LEXICON, match_entries
+from ..text.words import stem
 
 STOP = set("""a an the and or of to in on at with by for from up down into onto out over off as is are be
 it its his her their them him he she they this that while then one two both some something someone person
@@ -21,7 +22,7 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def content_stems(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1}
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1}
 
 
 def vocabulary(texts: list[str], min_count: int = 1) -> set[str]:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from ..features import FEATURE_DIM
 from ..skeleton import mirror_permutation
 from .cache import FeatureCache
-from ..text.lexicon import expand_phrase
+from ..text.actions import expand_phrase
 from .captions import action_captions, bandai_captions, mirror_text
 from .describer import DESCRIBER_VERSION, describe
 from .sources import FPS, ClipRecord

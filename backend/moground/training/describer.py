@@ -6,7 +6,7 @@ exercise and everyday words never occur). The describer reads a canonical window
 limbs move, raised or lowered, bends, squats, twists, circles, jumps, steps, walks or
 runs with speed and direction, turns, kicks, punches, waves, claps, sits, lies — so
 that every window of all the motion carries text, and a prompt phrase expanded by the
-lexicon (``moground.text.lexicon``) lands on primitives the encoder has learned.
+lexicon (``moground.text.actions``) lands on primitives the encoder has learned.
 
 Everything is measured in the body's own heading frame (x = the actor's left,
 y = up, z = forward) and scaled by the actor's leg and arm length, so the same rules
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..preprocess import heading_yaws, to_heading_frame
-from ..skeleton import JOINT_INDEX as J
+from ..preprocess import floor_height, heading_yaws, to_heading_frame
+from ..skeleton import FOOT_JOINTS, JOINT_INDEX as J
 
 FPS = 20.0
 DESCRIBER_VERSION = 1
@@ -141,15 +141,82 @@ def _when(mask_or_idx: np.ndarray | int, T: int) -> float:
 
 
 # -- the describer ------------------------------------------------------------------
+# Thresholds of the body states that several event families read (lengths in leg
+# lengths, angles in degrees); each family's own thresholds stay beside its words.
+LYING_TILT_DEG = 60          # torso this far from vertical ...
+LYING_NECK_LEGS = 0.55       # ... with the neck this low: lying
+THIGH_FLAT = 0.55            # |thigh's vertical share| below this: thigh about horizontal
+SITTING_TILT_DEG = 45
+SITTING_PELVIS_LEGS = 0.8    # pelvis height / leg length below this (thighs flat): sitting
+LOW_PELVIS_LEGS = 0.7        # crouched or squatting when the pelvis is this low
+LOW_TILT_DEG = 60
+RUN_MIN_SPEED = 1.6          # m/s: flight phases only count as running above it
+FLIGHT_MAX_S = 0.9           # longer "flights" are not jumps or running strides
+
+
+@dataclass
+class _Body:
+    """The window and the kinematics every event family reads, computed once."""
+
+    pos: np.ndarray      # [T, 22, 3] canonical positions
+    fps: float
+    T: int
+    dur: float           # seconds
+    leg: float           # leg and arm length (m), floored at 0.4 and 0.3
+    arm: float
+    yaw: np.ndarray      # [T] unwrapped heading
+    root: np.ndarray     # [T, 3] pelvis
+    local: np.ndarray    # [T, 22, 3] pelvis-relative, heading frame
+    vel: np.ndarray      # [T, 22, 3] world velocities (m/s)
+    root_v: np.ndarray   # [T, 3] pelvis velocity, heading frame
+    height: np.ndarray   # [T, 22] above the floor
+
+
+@dataclass
+class _Posture:
+    pitch: np.ndarray    # [T] torso pitch (+ forward), degrees
+    roll: np.ndarray     # [T] torso roll (+ toward the left), degrees
+    tilt: np.ndarray     # [T] torso angle from vertical, degrees
+    ratio: np.ndarray    # [T] pelvis height / leg length
+    lying: np.ndarray    # [T] bool states
+    sitting: np.ndarray
+    low: np.ndarray
+    upright: np.ndarray
+
+
+@dataclass
+class _Gait:
+    speed_h: np.ndarray  # [T] horizontal root speed in the heading frame
+    path: float          # metres travelled, and net displacement
+    net: float
+    v: float             # mean speed along the path (m/s)
+    foot_h: np.ndarray   # [T, 2] ankle heights above their own low level
+    lifts: list          # steps (foot lifts) per foot
+    flight: np.ndarray   # [T] both feet off the floor, pelvis up
+    flights: list        # short flight runs
+    crawling: bool
+    moving: bool
+
+
 def describe(pos: np.ndarray, fps: float = FPS) -> Description:
-    """Describe a canonical window ``[T, 22, 3]`` (T ≥ 8 frames at ``fps``)."""
+    """Describe a canonical window ``[T, 22, 3]`` (T ≥ 8 frames at ``fps``): body states
+    first (posture, gait), then one function per event family."""
     pos = np.asarray(pos, dtype=np.float64)
-    T = len(pos)
-    if T < 8:
+    if len(pos) < 8:
         return Description()
-    ev: list[Event] = []
-    feet = [J["left_ankle"], J["right_ankle"], J["left_foot"], J["right_foot"]]
-    floor = float(np.percentile(pos[:, feet, 1].min(axis=1), 5))
+    b = _body(pos, fps)
+    p = _posture(b)
+    g = _gait(b, p)
+    ev = [*_posture_events(b, p), *_locomotion_events(b, p, g), *_turn_events(b, g),
+          *_jump_events(b, g), *_leg_events(b, p, g),
+          *_arm_events(b.pos, b.local, b.vel, b.yaw, b.height, b.arm, b.T, b.fps, p.upright)]
+    _fallback_events(b, g, ev)
+    return Description(ev)
+
+
+def _body(pos: np.ndarray, fps: float) -> _Body:
+    T = len(pos)
+    floor = floor_height(pos)
     leg = float(np.median(np.linalg.norm(pos[:, J["left_hip"]] - pos[:, J["left_knee"]], axis=-1)
                           + np.linalg.norm(pos[:, J["left_knee"]] - pos[:, J["left_ankle"]], axis=-1)))
     arm = float(np.median(np.linalg.norm(pos[:, J["left_shoulder"]] - pos[:, J["left_elbow"]], axis=-1)
@@ -161,23 +228,53 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     vel = np.gradient(pos, axis=0) * fps
     root_v = to_heading_frame(vel[:, J["pelvis"]], yaw)
     height = pos[:, :, 1] - floor  # [T, 22] above the floor
-    dur = T / fps
+    return _Body(pos, fps, T, T / fps, leg, arm, yaw, root, local, vel, root_v, height)
 
-    # posture ------------------------------------------------------------------
+
+def _posture(b: _Body) -> _Posture:
+    pos, local, height, leg, T = b.pos, b.local, b.height, b.leg, b.T
     torso = local[:, J["neck"]] - local[:, J["pelvis"]]
     tnorm = np.linalg.norm(torso, axis=-1) + 1e-6
     pitch = np.degrees(np.arctan2(torso[:, 2], torso[:, 1]))  # + forward
     roll = np.degrees(np.arctan2(torso[:, 0], torso[:, 1]))  # + toward the left
     tilt = np.degrees(np.arccos(np.clip(torso[:, 1] / tnorm, -1, 1)))
     ratio = height[:, J["pelvis"]] / leg
-    lying = (tilt > 60) & (height[:, J["neck"]] < 0.55 * leg)
+    lying = (tilt > LYING_TILT_DEG) & (height[:, J["neck"]] < LYING_NECK_LEGS * leg)
     thigh_flat = np.ones(T, dtype=bool)
     for s in _SIDES:
         th = pos[:, J[f"{s}_knee"]] - pos[:, J[f"{s}_hip"]]
-        thigh_flat &= np.abs(th[:, 1]) / (np.linalg.norm(th, axis=-1) + 1e-6) < 0.55
-    sitting = thigh_flat & (tilt < 45) & (ratio < 0.8) & ~lying
-    low = (ratio < 0.7) & (tilt < 60) & ~sitting & ~lying
+        thigh_flat &= np.abs(th[:, 1]) / (np.linalg.norm(th, axis=-1) + 1e-6) < THIGH_FLAT
+    sitting = thigh_flat & (tilt < SITTING_TILT_DEG) & (ratio < SITTING_PELVIS_LEGS) & ~lying
+    low = (ratio < LOW_PELVIS_LEGS) & (tilt < LOW_TILT_DEG) & ~sitting & ~lying
+    return _Posture(pitch, roll, tilt, ratio, lying, sitting, low, ~lying & ~sitting)
 
+
+def _gait(b: _Body, p: _Posture) -> _Gait:
+    height, leg, fps, root = b.height, b.leg, b.fps, b.root
+    speed_h = np.linalg.norm(b.root_v[:, [0, 2]], axis=-1)
+    horiz = root[:, [0, 2]]
+    path = float(np.linalg.norm(np.diff(horiz, axis=0), axis=-1).sum())
+    net = float(np.linalg.norm(horiz[-1] - horiz[0]))
+    v = path / b.dur
+    foot_h = np.stack([height[:, J["left_ankle"]], height[:, J["right_ankle"]]], 1)
+    foot_h = foot_h - np.percentile(foot_h, 5, axis=0)
+    lifts = [len(_runs(foot_h[:, i] > 0.06 * leg / 0.82, 2)) for i in range(2)]
+    pel_up = height[:, J["pelvis"]] - np.median(height[:, J["pelvis"]]) > 0.04 * leg
+    flight = (np.minimum.reduce([height[:, j] for j in FOOT_JOINTS]) > 0.08) & ~p.lying & pel_up
+    flights = [r for r in _runs(flight, 2) if r[1] - r[0] <= FLIGHT_MAX_S * fps]
+    up = foot_h > 0.05 * leg / 0.82
+    single = (up[:, 0] ^ up[:, 1]).mean()
+    crawling = p.lying.mean() < 0.9 and (p.tilt > 55).mean() > 0.5 and net > 0.5 and v > 0.2
+    moving = (net > 0.6 or path > 1.0) and v > 0.3 and not p.lying.mean() > 0.5 and (single > 0.15 or len(flights) < 2)
+    return _Gait(speed_h, path, net, v, foot_h, lifts, flight, flights, crawling, moving)
+
+
+def _posture_events(b: _Body, p: _Posture) -> list[Event]:
+    """Lying, sitting, squatting and crouching, bending, leaning, twisting."""
+    T, leg, height, local = b.T, b.leg, b.height, b.local
+    lying, sitting, low, upright = p.lying, p.sitting, p.low, p.upright
+    pitch, roll, ratio = p.pitch, p.roll, p.ratio
+    ev: list[Event] = []
     if lying.mean() > 0.25:
         if not lying[: T // 5].any() and lying[-T // 5 :].all():
             ev.append(Event(["lies down on the floor", "lies down on the ground", "gets down and lies on the floor"], _when(lying, T), 3.0, "lie_down"))
@@ -207,7 +304,6 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
         elif low.mean() > 0.6:
             ev.append(Event(["stays crouched low", "crouches", "moves in a crouch"], 0.0, 2.0, "crouching"))
 
-    upright = ~lying & ~sitting
     bend = (pitch > 45) & upright & (ratio > 0.55)
     if _runs(bend, 3):
         reach_down = (np.minimum(height[:, J["left_wrist"]], height[:, J["right_wrist"]]) < 0.35 * leg) & bend
@@ -225,23 +321,15 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     if twist.max() - twist.min() > 35 and upright.mean() > 0.8:
         phr = ["twists the upper body", "rotates the torso", "twists the waist from side to side"] if (twist.max() > 12 and twist.min() < -12) else ["twists the upper body", "rotates the torso"]
         ev.append(Event(phr, _when(int(np.argmax(np.abs(twist))), T), 1.7, "twist"))
+    return ev
 
-    # locomotion ----------------------------------------------------------------
-    speed_h = np.linalg.norm(root_v[:, [0, 2]], axis=-1)
-    horiz = root[:, [0, 2]]
-    path = float(np.linalg.norm(np.diff(horiz, axis=0), axis=-1).sum())
-    net = float(np.linalg.norm(horiz[-1] - horiz[0]))
-    v = path / dur
-    foot_h = np.stack([height[:, J["left_ankle"]], height[:, J["right_ankle"]]], 1)
-    foot_h = foot_h - np.percentile(foot_h, 5, axis=0)
-    lifts = [len(_runs(foot_h[:, i] > 0.06 * leg / 0.82, 2)) for i in range(2)]
-    pel_up = height[:, J["pelvis"]] - np.median(height[:, J["pelvis"]]) > 0.04 * leg
-    flight = (np.minimum.reduce([height[:, j] for j in feet]) > 0.08) & ~lying & pel_up
-    flights = [r for r in _runs(flight, 2) if r[1] - r[0] <= 0.9 * fps]
-    up = foot_h > 0.05 * leg / 0.82
-    single = (up[:, 0] ^ up[:, 1]).mean()
-    crawling = lying.mean() < 0.9 and (tilt > 55).mean() > 0.5 and net > 0.5 and v > 0.2
-    moving = (net > 0.6 or path > 1.0) and v > 0.3 and not lying.mean() > 0.5 and (single > 0.15 or len(flights) < 2)
+
+def _locomotion_events(b: _Body, p: _Posture, g: _Gait) -> list[Event]:
+    """Crawling, walking and running (speed, direction, curves), stepping in place."""
+    yaw, root_v = b.yaw, b.root_v
+    speed_h, v, flights, lifts, moving, crawling = g.speed_h, g.v, g.flights, g.lifts, g.moving, g.crawling
+    upright = p.upright
+    ev: list[Event] = []
     if crawling:
         ev.append(Event(["crawls forward on hands and knees", "crawls on the floor", "moves on all fours"], 0.1, 3.0, "crawl"))
     elif moving:
@@ -250,7 +338,7 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
         ang = np.degrees(np.arctan2(d[0], d[2]))  # 0 forward, +90 left
         direction = ("forward" if abs(ang) < 35 else "backwards" if abs(ang) > 145 else
                      "sideways to the left" if ang > 0 else "sideways to the right")
-        running = len(flights) >= 2 and len(flights) >= 0.25 * (sum(lifts) + 1) and v > 1.6
+        running = len(flights) >= 2 and len(flights) >= 0.25 * (sum(lifts) + 1) and v > RUN_MIN_SPEED
         if running or v > 2.6:
             gait = ["runs", "sprints"] if v > 3.6 else ["runs", "jogs"]
         elif v > 1.7:
@@ -277,8 +365,13 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
     else:
         if min(lifts) >= 2 and not flights and upright.mean() > 0.8:
             ev.append(Event(["steps in place", "marches in place", "walks on the spot"], 0.1, 2.0, "step_in_place"))
+    return ev
 
-    # turning (whole body) ------------------------------------------------------------
+
+def _turn_events(b: _Body, g: _Gait) -> list[Event]:
+    """Whole-body turns and spins."""
+    yaw, T, moving = b.yaw, b.T, g.moving
+    ev: list[Event] = []
     dyaw = float(np.degrees(yaw[-1] - yaw[0]))
     span = float(np.degrees(yaw.max() - yaw.min()))
     if not moving or abs(dyaw) > 300:
@@ -291,9 +384,15 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
             ev.append(Event([f"turns {side}", f"turns to the {side}", f"rotates the body to the {side}"], _when(int(np.argmax(np.abs(yaw - yaw[0]) > np.radians(30))), T), 2.6, f"turn_{side}"))
         elif span > 70:
             ev.append(Event(["turns one way and then back", "looks around turning the body", "turns back and forth"], 0.4, 1.5, "turn_back"))
+    return ev
 
-    # jumps ----------------------------------------------------------------------
-    if flights and not (moving and (len(flights) >= 0.25 * (sum(lifts) + 1)) and v > 1.6):
+
+def _jump_events(b: _Body, g: _Gait) -> list[Event]:
+    """Jumps and hops (not the flight phases of running)."""
+    T, leg, root_v = b.T, b.leg, b.root_v
+    flights, moving, lifts, v, foot_h = g.flights, g.moving, g.lifts, g.v, g.foot_h
+    ev: list[Event] = []
+    if flights and not (moving and (len(flights) >= 0.25 * (sum(lifts) + 1)) and v > RUN_MIN_SPEED):
         n = len(flights)
         one_leg = abs(float(np.median(foot_h[:, 0] - foot_h[:, 1]))) > 0.1 * leg
         hop_side = "right" if np.median(foot_h[:, 0] - foot_h[:, 1]) > 0 else "left"  # standing leg is the lower one
@@ -306,8 +405,15 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
         else:
             phr = [f"jumps {where}", f"jumps {_count_word(n)}", "jumps up", "leaps into the air" if n == 1 else "jumps up and down"]
         ev.append(Event(phr, _when(flights[0][0], T), 3.2, "hop" if one_leg else "jump"))
+    return ev
 
-    # legs: kicks, knee raises ------------------------------------------------------
+
+def _leg_events(b: _Body, p: _Posture, g: _Gait) -> list[Event]:
+    """Kicks, legs swung back, knee raises, jumping jacks' feet, lunges."""
+    T, leg, local, vel, yaw, height = b.T, b.leg, b.local, b.vel, b.yaw, b.height
+    upright, sitting, ratio = p.upright, p.sitting, p.ratio
+    flight, flights, moving = g.flight, g.flights, g.moving
+    ev: list[Event] = []
     for s in _SIDES:
         a = local[:, J[f"{s}_ankle"]]
         av = to_heading_frame(vel[:, J[f"{s}_ankle"]] - vel[:, J["pelvis"]], yaw)
@@ -332,11 +438,12 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
         lunge = (np.abs(local[:, J["left_ankle"], 2] - local[:, J["right_ankle"], 2]) > 0.9 * leg) & (ratio < 0.85)
         if _runs(lunge, 3):
             ev.append(Event(["lunges forward", "steps into a lunge", "does a lunge bending the front knee"], _when(lunge, T), 2.6, "lunge"))
+    return ev
 
-    # arms -----------------------------------------------------------------------
-    ev += _arm_events(pos, local, vel, yaw, height, arm, T, fps, upright)
 
-    # what moves, when nothing named fits ------------------------------------------------
+def _fallback_events(b: _Body, g: _Gait, ev: list[Event]) -> None:
+    """What moves when nothing named fits; 'quickly'/'slowly' on stationary events."""
+    vel, yaw, v = b.vel, b.yaw, g.v
     rel_speed = np.linalg.norm(to_heading_frame(vel - vel[:, J["pelvis"] : J["pelvis"] + 1], yaw), axis=-1)
     parts = {
         "left arm": rel_speed[:, [J["left_elbow"], J["left_wrist"]]].mean(),
@@ -362,7 +469,6 @@ def describe(pos: np.ndarray, fps: float = FPS) -> Description:
         elif total < 0.8 and ev[0].tag != "still":
             for e in ev:
                 e.phrases += [p + " slowly" for p in e.phrases[:1]]
-    return Description(ev)
 
 
 def _arm_events(pos, local, vel, yaw, height, arm, T, fps, upright) -> list[Event]:

@@ -6,9 +6,6 @@
 ``encoder`` puts them behind the MotionTextEncoder interface.
 """
 
-from ..base import register_encoder
 from .encoder import TMREncoder, load_tmr
-
-register_encoder("tmr")(load_tmr)
 
 __all__ = ["TMREncoder", "load_tmr"]

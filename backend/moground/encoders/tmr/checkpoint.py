@@ -7,8 +7,10 @@ Layout of a TMR checkout (what ``--encoder-path`` points into)::
         last_weights/motion_encoder.pt        state dict of the motion encoder
         last_weights/text_encoder.pt          state dict of the text encoder
     TMR/stats/humanml3d/guoh3dfeats/{mean,std}.pt   feature statistics  (--tmr-stats)
-    TMR/deps/distilbert-base-uncased/         the text model            (--distilbert)
-    TMR/src/guofeats/skeleton_example_h3d.npy HumanML3D's reference skeleton (optional)
+    TMR/src/guofeats/skeleton_example_h3d.npy HumanML3D's reference skeleton (required)
+    distilbert-base-uncased                   the text model: --distilbert DIR, else
+                                              TMR/deps/<name> if present, else the local
+                                              Hugging Face cache (TMR loads it by hub name)
 
 Defaults are read from ``config.json`` where it says (``data.motion_loader.normalizer
 .base_dir``, ``data.text_to_token_emb.modelname``), relative to the checkout two levels
@@ -26,6 +28,7 @@ import numpy as np
 import torch
 
 from ...errors import EncoderError
+from ..base import load_error_message
 from .model import ActorConfig
 
 # Buffers that some TMR versions may have saved; deterministic, so ignored if present.
@@ -40,7 +43,7 @@ class TMRFiles:
     motion_weights: Path
     text_weights: Path
     stats_dir: Path
-    distilbert_dir: Path
+    distilbert_dir: Path | str  # a folder, or a hub name read from the local cache only
     skeleton_example: Path | None
 
 
@@ -79,7 +82,13 @@ def resolve_files(
     checkout = run_dir.parent.parent
     weights = run_dir / "last_weights"
     stats_rel = config_value(cfg, "data.motion_loader.normalizer.base_dir") or "stats/humanml3d/guoh3dfeats"
-    text_name = Path(str(config_value(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")).name
+    text_id = str(config_value(cfg, "data.text_to_token_emb.modelname") or "distilbert-base-uncased")
+    if distilbert_dir:
+        text_model: Path | str = Path(distilbert_dir).expanduser().resolve()
+    elif (checkout / "deps" / Path(text_id).name).is_dir():
+        text_model = checkout / "deps" / Path(text_id).name
+    else:  # TMR itself loads it by hub name: the user's Hugging Face cache
+        text_model = text_id
     if skeleton is None:
         candidate = checkout / "src" / "guofeats" / "skeleton_example_h3d.npy"
         skeleton = candidate if candidate.is_file() else None
@@ -89,7 +98,7 @@ def resolve_files(
         motion_weights=weights / "motion_encoder.pt",
         text_weights=weights / "text_encoder.pt",
         stats_dir=Path(stats_dir).expanduser().resolve() if stats_dir else checkout / stats_rel,
-        distilbert_dir=Path(distilbert_dir).expanduser().resolve() if distilbert_dir else checkout / "deps" / text_name,
+        distilbert_dir=text_model,
         skeleton_example=Path(skeleton) if skeleton else None,
     )
 
@@ -120,7 +129,7 @@ def load_strict(module: torch.nn.Module, path: Path, what: str) -> None:
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or not a tensor dict
-        raise EncoderError(f"cannot read TMR {what} weights {path}: {exc}") from exc
+        raise EncoderError(f"cannot read TMR {what} weights {path}: {load_error_message(exc)}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise EncoderError(f"{path} is not a state dict of tensors")
     state = {k: v for k, v in state.items() if k not in _IGNORABLE}
@@ -153,7 +162,7 @@ def load_stats(stats_dir: Path, nfeats: int) -> tuple[torch.Tensor, torch.Tensor
         try:
             t = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise EncoderError(f"cannot read {path}: {exc}") from exc
+            raise EncoderError(f"cannot read {path}: {load_error_message(exc)}") from None
         t = torch.as_tensor(t, dtype=torch.float32).reshape(-1)
         if t.numel() != nfeats or not torch.isfinite(t).all():
             raise EncoderError(f"{path} must hold {nfeats} finite values, got {t.numel()}")
@@ -163,10 +172,16 @@ def load_stats(stats_dir: Path, nfeats: int) -> tuple[torch.Tensor, torch.Tensor
     return out[0], out[1]
 
 
-def load_skeleton_lengths(path: Path | None) -> np.ndarray | None:
-    """Bone lengths of HumanML3D's reference skeleton (first frame of its example clip)."""
+def load_skeleton_lengths(path: Path | None) -> np.ndarray:
+    """Bone lengths of HumanML3D's reference skeleton (first frame of its example clip).
+
+    Required: without it the features would keep the input's bone lengths, which a
+    HumanML3D-trained model has never seen."""
     if path is None:
-        return None
+        raise EncoderError(
+            "HumanML3D reference skeleton not found: TMR's features need "
+            "src/guofeats/skeleton_example_h3d.npy of the TMR checkout (pass its path as the "
+            "tmr encoder's 'skeleton' option when it lives elsewhere)")
     from .guoh3dfeats import N_JOINTS, bone_lengths
 
     try:

@@ -5,9 +5,9 @@ segment's embedding is not a pooling of per-frame embeddings. ``pool`` therefore
 the motion encoder once per mask (batched over K) on the whole clip and applies the
 mask *inside* it:
 
-* key bias: every attention layer adds ``log(w_t)`` to the logits of frame t as a key,
-  so a frame with weight 0 is invisible to the tokens and to the other frames, exactly
-  like TMR's padding mask on a cut-out segment;
+* key bias: every attention layer adds ``log(w_t)`` to the logits of frame t as a key
+  (``-inf`` for weight 0), so a frame with weight 0 is invisible to the tokens and to
+  the other frames, exactly like TMR's padding mask on a cut-out segment;
 * soft positions: frame t gets position ``sum_{s<t} w_s`` (exclusive cumulative sum), so
   the kept frames of a 0/1 mask are numbered 0, 1, 2, ... as if the segment had been
   cut out.
@@ -19,7 +19,8 @@ weight is 0 in every row are dropped before the transformer: they contribute not
 get no gradient either way, and sliding windows become cheap.
 
 ``frame_features`` returns the normalised 263-dim guoh3dfeats ([T, 263]; the last row is
-repeated because the recipe yields T-1 rows).
+repeated because the recipe yields T-1 rows); ``pool`` gives that duplicated last row
+weight 0, so a segment that runs to the clip's end is the recipe's own rows.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class TMREncoder(nn.Module):
         if feats.ndim != 2 or weights.ndim != 2 or weights.shape[1] != feats.shape[0]:
             raise BadMotion(f"pool needs feats [T, H] and weights [K, T], got {list(feats.shape)} and {list(weights.shape)}")
         w = weights.to(feats.dtype).clamp_min(0)
+        w = torch.cat([w[:, :-1], torch.zeros_like(w[:, -1:])], dim=1)  # the duplicated last row
         w = w / w.amax(dim=1, keepdim=True).clamp_min(WEIGHT_FLOOR)
         positions = torch.cumsum(w, dim=1) - w
         keep = (w > WEIGHT_FLOOR).any(dim=0)
@@ -96,7 +98,8 @@ class TMREncoder(nn.Module):
             idx = keep.nonzero().squeeze(1)
             feats, w, positions = feats[idx], w[:, idx], positions[:, idx]
         tokens = self.motion_encoder.projection(feats).expand(w.shape[0], -1, -1)
-        bias = torch.log(w.clamp_min(WEIGHT_FLOOR))
+        # log(w), and -inf (not log of the floor) where a frame is out of the mask
+        bias = torch.log(w.clamp_min(WEIGHT_FLOOR)).masked_fill(w <= 0, float("-inf"))
         mu = self.motion_encoder(tokens, key_bias=bias, positions=positions, projected=True)[:, 0]
         return F.normalize(mu, dim=-1)
 
@@ -164,12 +167,7 @@ def load_tmr(path: str | Path | None = None, device: str = "cpu", stats_dir: str
 
     enc = TMREncoder(motion_encoder, text_encoder, text_model, mean, std, fps=FPS, skeleton_lengths=lengths)
     enc.files = {k: (str(v) if v is not None else None) for k, v in vars(files).items()}
-    if lengths is None:
-        enc.warnings.append(
-            "HumanML3D reference skeleton (src/guofeats/skeleton_example_h3d.npy) not found: "
-            "bones keep the input's lengths instead of being retargeted"
-        )
-    return enc.to(device)
+    return enc.to(device).eval()  # inference: no dropout
 
 
 def random_tmr(seed: int = 0, device: str = "cpu") -> TMREncoder:

@@ -2,8 +2,8 @@
 
 TMR feeds the last hidden states of ``distilbert-base-uncased`` (768-dim, one per
 WordPiece token including [CLS] and [SEP]) with their attention mask to its text
-encoder. The folder is the user's copy (a TMR checkout keeps it in
-``deps/distilbert-base-uncased``); nothing is ever downloaded.
+encoder. The source is a folder (``--distilbert DIR``) or, as TMR itself does, the hub
+name, read from the user's local Hugging Face cache only; nothing is ever downloaded.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from ...errors import EncoderError
 class DistilBertTokens(torch.nn.Module):
     """Frozen DistilBERT: phrases → (hidden [N, L, H], mask [N, L] bool)."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, source: str | Path) -> None:
+        """``source``: a folder (Path), or a hub name (str) looked up in the local cache."""
         super().__init__()
-        folder = Path(folder)
-        if not (folder / "config.json").is_file():
+        if isinstance(source, Path) and not (source / "config.json").is_file():
             raise EncoderError(
-                f"DistilBERT not found in {folder} (no config.json): point --distilbert to a local "
+                f"DistilBERT not found in {source} (no config.json): point --distilbert to a local "
                 "distilbert-base-uncased folder (config.json, weights, vocab.txt); nothing is downloaded"
             )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,11 +34,16 @@ class DistilBertTokens(torch.nn.Module):
 
         transformers.logging.set_verbosity_error()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-            self.model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+            self.tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)
+            self.model = AutoModel.from_pretrained(str(source), local_files_only=True)
         except (OSError, ValueError, KeyError) as exc:
-            raise EncoderError(f"cannot load DistilBERT from {folder}: {exc}") from exc
-        self.folder = folder
+            if isinstance(source, Path):
+                raise EncoderError(f"cannot load DistilBERT from {source}: {exc}") from exc
+            raise EncoderError(
+                f"DistilBERT {source!r} is not in the local Hugging Face cache and no folder was "
+                "given: point --distilbert to a local distilbert-base-uncased folder; nothing is "
+                "downloaded") from None
+        self.folder = source
         self.hidden_size = int(self.model.config.hidden_size)
         self.model.eval()
         for p in self.model.parameters():

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult
@@ -41,7 +42,7 @@ class BatchOptions:
     blender: str | None = None
     timeout_s: float = 300.0
     file_timeout_s: float = 1800.0
-    options: dict = field(default_factory=dict)  # engine options, e.g. {"steps": 60}
+    options: GroundOptions = field(default_factory=GroundOptions)  # sent with every request
     progress: bool | None = None  # None: only on a terminal
     env: dict = field(default_factory=dict)
 
@@ -57,8 +58,8 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args += ["--armature", item.armature]
     if opts.force:
         args.append("--force")
-    if opts.options:
-        args += ["--options", json.dumps(opts.options)]
+    if opts.options.to_dict():
+        args += ["--options", json.dumps(opts.options.to_dict())]
     return args
 
 
@@ -95,7 +96,7 @@ class BatchRunner:
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._tmp = Path(tempfile.mkdtemp(prefix="moground-batch-"))
+        self._tmp: Path | None = None  # the workers' result files, for the length of run()
 
     # -- one file
     def run_one(self, n: int, item: WorkItem) -> FileResult:
@@ -136,6 +137,14 @@ class BatchRunner:
 
     # -- all files
     def run(self, items: list[WorkItem]) -> list[FileResult]:
+        with tempfile.TemporaryDirectory(prefix="moground-batch-") as tmp:
+            self._tmp = Path(tmp)
+            try:
+                return self._run(items)
+            finally:
+                self._tmp = None
+
+    def _run(self, items: list[WorkItem]) -> list[FileResult]:
         results: list[FileResult | None] = [None] * len(items)
         counts = {"ok": 0, "skipped": 0, "failed": 0}
         bar = tqdm(total=len(items), unit="file", desc="segment", disable=(

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .words import stem
+
 # name (singular, lower case; matched on word boundaries, simple inflections allowed)
 # → descriptions in the words the describer uses.
 LEXICON: dict[str, list[str]] = {
@@ -342,21 +344,8 @@ LEXICON: dict[str, list[str]] = {
 _WORD = re.compile(r"[a-z]+")
 
 
-def _stem(word: str) -> str:
-    """Tiny stemmer: enough to match 'jumping', 'jumps', 'lunges', 'squatted'."""
-    for suf, rep in (("ies", "y"), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
-        if word.endswith(suf) and len(word) - len(suf) >= 3:
-            word = word[: -len(suf)] + rep
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":  # running → runn → run
-        word = word[:-1]
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
 def _stems(text: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in _WORD.findall(text.lower()))
+    return tuple(stem(w) for w in _WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=1)
