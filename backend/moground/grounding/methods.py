@@ -13,7 +13,7 @@ from ..encoders.base import MotionTextEncoder
 from ..errors import BadRequest
 from .result import METHODS
 from .changepoint import MAX_DP_CELLS, changepoint_segments, uniform_segments
-from .window import window_scores, window_segments
+from .window import WindowBank, window_scores, window_segments
 from .fused import FusedConfig, fused_method
 from .zomg import ZomgConfig, decode_masks, limit_shift, optimise_masks, segment_scores
 
@@ -44,10 +44,12 @@ def run_method(
     feats: torch.Tensor | None = None,
     zomg: ZomgConfig | None = None,
     fused: FusedConfig | None = None,
+    windows: WindowBank | None = None,
 ) -> MethodOutput:
     """Ground K phrases (``text`` [K, D]) in ``motion`` [T, 22, 3] at ``encoder.fps``.
 
-    ``feats`` may be passed when the caller already ran ``frame_features``.
+    ``feats`` may be passed when the caller already ran ``frame_features``, and
+    ``windows`` when it already encoded the sliding windows of this motion.
     """
     check_method(method)
     timings: dict[str, float] = {}
@@ -57,7 +59,7 @@ def run_method(
         return MethodOutput(segs, [1.0 / k] * k, timings)
     if method == "window":
         t0 = time.perf_counter()
-        scores = window_scores(encoder, motion, text, encoder.fps)
+        scores = window_scores(encoder, motion, text, encoder.fps, bank=windows)
         segs = window_segments(scores, min_len)
         timings["window_ms"] = (time.perf_counter() - t0) * 1e3
         feats = feats if feats is not None else _features(encoder, motion, timings)
