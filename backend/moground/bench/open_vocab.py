@@ -57,7 +57,7 @@ def _describer_fragments() -> set[str]:
 
 def training_texts(root=None) -> list[str]:
     """Every caption string the builtin encoder is trained on (train split), deduplicated."""
-    from ..text.lexicon import expand_phrase
+    from ..text.actions import expand_phrase
     from ..training.captions import action_captions, bandai_captions, mirror_text
     from ..training.sources import load_records
 
