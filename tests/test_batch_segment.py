@@ -104,6 +104,20 @@ def test_folder_with_prompt_table_corrupt_file_and_rerun(tmp_path, backend):
     assert blends[0].stat().st_mtime_ns != mtimes[blends[0]]
 
 
+def test_local_backend_starts_only_when_a_file_needs_it(tmp_path):
+    """Without --backend, segment starts its own backend lazily: when the first job is
+    about to ground, not when every file is going to be skipped."""
+    folder = tmp_path / "lazy"
+    h.make_blends(folder, 1)
+    first, second = tmp_path / "serve-1.log", tmp_path / "serve-2.log"
+    proc = segment(str(folder), "--prompt", "run, then stop", "--backend-log", str(first))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert first.exists() and "listening on" in first.read_text()  # started on demand, and used
+    proc = segment(str(folder), "--prompt", "run, then stop", "--backend-log", str(second))
+    assert proc.returncode == 0 and "1 skipped" in proc.stderr, proc.stderr[-3000:]
+    assert not second.exists(), "a backend was started although every file was skipped"
+
+
 def _wait_for(pred, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -68,7 +68,7 @@ def test_cli_grounds_h3d_joints(tmp_path, capsys):
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert rc == 0 and out["fps"] == 20.0 and len(out["segments"]) == 3
-    assert "--format h3d-joints" in captured.err
+    assert "--format h3d-joints" in captured.err and "--format h3d-joints" in out["warnings"][0]
     rc = main(["ground", "--motion", str(path), "--format", "h3d-joints", "--fps", "20",
                "--actions", "walk", "--method", "uniform", "--json"])
     assert rc == 0 and "warning" not in capsys.readouterr().err

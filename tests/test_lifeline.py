@@ -26,6 +26,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -45,15 +52,19 @@ def _wait_for(pred, timeout_s: float):
 
 
 def test_sigkilled_segment_takes_its_local_backend_down(tmp_path):
-    take = tmp_path / "take.blend"
-    take.write_bytes(b"BLENDER-v300 not really a blend")  # the backend starts before files are opened
+    import batch_helpers as h
+    import pytest
+
+    if h.bvh_dir() is None:
+        pytest.skip("shared data (bandai/raw_bvh) not found")
+    take = h.make_blends(tmp_path / "takes", 1)[0]  # a file to ground: the backend starts for it
     proc = subprocess.Popen([sys.executable, "-m", "moground.cli", "segment", str(take), "--prompt", "walk",
                              "--no-progress"], cwd=REPO_DIR, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     backend: list[int] = []
     workers: list[int] = []
     try:
-        backend = _wait_for(lambda: _children(proc.pid), 60) or []
+        backend = _wait_for(lambda: [p for p in _children(proc.pid) if "serve" in _cmdline(p)], 120) or []
         assert backend, "segment started no backend"
         workers = _wait_for(lambda: [w for b in backend for w in _children(b)], 60) or []
         assert workers, "the backend started no worker"
@@ -64,7 +75,7 @@ def test_sigkilled_segment_takes_its_local_backend_down(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-        for pid in backend + workers:
+        for pid in backend + workers + _children(proc.pid):
             if not _alive(pid):
                 continue
             try:

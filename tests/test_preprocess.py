@@ -55,8 +55,9 @@ def test_resample_round_trip_and_time_map() -> None:
     canon.frame_start = 101.0
     prep = prepare(canon, 20.0)
     assert prep.fps == 20.0 and prep.times_s[1] == pytest.approx(0.05)
-    assert prep.to_source_frame(0.5) == pytest.approx(101.0 + 15.0)
-    np.testing.assert_allclose(prep.to_source_frame(prep.times_s[:3]), [101.0, 102.5, 104.0])
+    assert prep.source_frames == x.shape[0] and prep.to_source_offset(10) == 15  # 0.5 s at 30 fps
+    assert [prep.to_source_offset(i) for i in range(3)] == [0, 2, 3]  # 1.5 rounds up
+    assert prep.to_source_offset(len(prep.positions)) == x.shape[0]  # the clip's end
 
 
 def test_resample_linear_exact() -> None:

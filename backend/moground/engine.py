@@ -9,7 +9,6 @@ boundaries back to the source's frame numbers.
 from __future__ import annotations
 
 import logging
-import math
 import platform
 import time
 from contextlib import contextmanager
@@ -161,12 +160,11 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
 def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
               clip: MotionClip) -> list[Segment]:
     """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
-    t_count = prepared.positions.shape[0]
     segments = []
     for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
         flag, reason = confidence_flag(float(score))
-        first = source_frame_offset(s, t_count, prepared.fps, clip)
-        stop = max(source_frame_offset(e, t_count, prepared.fps, clip), first)
+        first = prepared.to_source_offset(s)
+        stop = max(prepared.to_source_offset(e), first)
         segments.append(Segment(
             label=phrases[i],
             index=i,
@@ -179,16 +177,6 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
             reason=reason,
         ))
     return segments
-
-
-def source_frame_offset(model_frame: int, model_frames: int, model_fps: float, clip: MotionClip) -> int:
-    """A segment boundary at ``model_frame`` (of the resampled clip, end exclusive) as a
-    whole number of source frames from the clip's first frame: the source frame that
-    starts nearest to that time, halves rounded up; the end of the clip is the end of
-    its last source frame, so the last segment always includes the last frame."""
-    if model_frame >= model_frames:
-        return clip.num_frames
-    return min(clip.num_frames, int(math.floor(model_frame / model_fps * clip.fps + 0.5)))
 
 
 def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:

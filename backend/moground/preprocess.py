@@ -8,6 +8,7 @@ which way the actor faced) so that the same motion gives the same features.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,11 +104,16 @@ class PreparedMotion:
     times_s: np.ndarray  # [T'] seconds from the clip's first frame
     source_fps: float
     source_frame_start: float
+    source_frames: int  # frames of the source clip
 
-    def to_source_frame(self, t_s: float | np.ndarray) -> float | np.ndarray:
-        """Source frame number (fractional) at ``t_s`` seconds after the first frame."""
-        out = self.source_frame_start + np.asarray(t_s, dtype=np.float64) * self.source_fps
-        return float(out) if out.ndim == 0 else out
+    def to_source_offset(self, model_frame: int) -> int:
+        """A segment boundary at ``model_frame`` (end exclusive) as whole source frames
+        from the clip's first frame: the source frame that starts nearest to that time,
+        halves rounded up; the end of the clip is the end of its last source frame, so
+        the last segment always includes the last frame."""
+        if model_frame >= len(self.positions):
+            return self.source_frames
+        return min(self.source_frames, int(math.floor(model_frame / self.fps * self.source_fps + 0.5)))
 
 
 def prepare(canon: CanonicalMotion, fps_out: float) -> PreparedMotion:
@@ -123,4 +129,5 @@ def prepare(canon: CanonicalMotion, fps_out: float) -> PreparedMotion:
         times_s=(np.arange(out.shape[0]) / fps_out).astype(np.float64),
         source_fps=float(canon.fps),
         source_frame_start=float(canon.frame_start),
+        source_frames=int(pos.shape[0]),
     )

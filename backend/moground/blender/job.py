@@ -101,6 +101,12 @@ def _scene_of(obj: bpy.types.Object) -> bpy.types.Scene:
 def ground_armature(obj, scene, args) -> tuple[dict, object]:
     """Read the motion, ground it, write strips: the add-on's reader and writer."""
     motion = motion_reader.read_armature_motion(obj, scene=scene)
+    needed = os.environ.get("MOGROUND_BACKEND_NEEDED")
+    if needed:  # `moground segment` starts its local backend on this signal; the request waits for it
+        try:
+            Path(needed).touch()
+        except OSError:
+            pass
     options = GroundOptions.from_mapping(json.loads(args.options) if args.options else None)
     with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
         reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors

@@ -25,8 +25,9 @@ def add_motion_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--armature", default=None, help="armature to read when an FBX holds several")
 
 
-def load_motion_from_args(args: argparse.Namespace, path: str | None = None):
-    """The clip named by ``--motion`` (or ``path``), its reader's warnings on stderr."""
+def load_motion_from_args(args: argparse.Namespace, path: str | None = None, *, echo: bool = True):
+    """The clip named by ``--motion`` (or ``path``); its reader's warnings (in
+    ``clip.meta["warnings"]``) go to stderr unless ``echo`` is False."""
     from ..io import load_motion
 
     if args.fps is not None and args.fps <= 0:
@@ -38,6 +39,6 @@ def load_motion_from_args(args: argparse.Namespace, path: str | None = None):
         fmt=args.motion_format, body_model=args.body_model, armature=args.armature,
         device=getattr(args, "device", "cpu") or "cpu",
     )
-    for w in clip.meta.get("warnings", []):
+    for w in clip.meta.get("warnings", []) if echo else []:
         print(f"moground: warning: {w}", file=sys.stderr)
     return clip

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
         split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
     from ..engine import GroundingEngine
-    clip = load_motion_from_args(args)
+    clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
     engine = GroundingEngine(
         encoder=args.encoder,
         encoder_path=args.encoder_path,
@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options,
     )
+    result.warnings[:0] = [w for w in clip.meta.get("warnings", []) if w not in result.warnings]
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import signal
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
-from ..errors import BadRequest
+from ..errors import BadRequest, MoGroundError
 from ..options import GroundOptions
 
 log = logging.getLogger(__name__)
@@ -70,7 +73,7 @@ def parse_options(pairs: list[str]) -> GroundOptions:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..blender.local_backend import LocalBackend
+    from ..blender.local_backend import Cancelled, LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 
@@ -84,8 +87,6 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise BadRequest("--jobs must be at least 1")
     if args.blender and not Path(args.blender).exists():
-        import shutil
-
         if shutil.which(args.blender) is None:
             raise BadRequest(f"--blender {args.blender}: no such executable")
     items, missing = build_work(args.inputs, prompt=args.prompt, prompts_csv=args.prompts,
@@ -95,6 +96,25 @@ def run(args: argparse.Namespace) -> int:
     backend = LocalBackend(workers=args.jobs, log_path=args.backend_log) if not args.backend else None
     runner: BatchRunner | None = None
     old = {}
+    # The local backend starts only when a job is about to ground (it touches need_flag):
+    # a run whose files are all skipped or fail before grounding never loads the model.
+    need_dir = Path(tempfile.mkdtemp(prefix="moground-segment-")) if backend else None
+    need_flag = need_dir / "backend-needed" if need_dir else None
+    finished = threading.Event()
+    backend_errors: list[MoGroundError] = []
+
+    def _start_backend_when_needed() -> None:
+        while not finished.wait(0.1):
+            if need_flag.exists():
+                try:
+                    backend.start(should_stop=finished.is_set)
+                except Cancelled:
+                    pass
+                except MoGroundError as exc:
+                    backend_errors.append(exc)
+                    if runner is not None:
+                        runner.stop()
+                return
 
     def _on_signal(signum, _frame):
         if runner is None:  # still starting the backend: nothing to clean up yet
@@ -104,20 +124,32 @@ def run(args: argparse.Namespace) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         old[sig] = signal.signal(sig, _on_signal)
+    watcher = threading.Thread(target=_start_backend_when_needed, name="moground-backend-starter",
+                               daemon=True) if backend else None
     try:
-        address = backend.start() if backend else args.backend
+        address = backend.address if backend else args.backend
         opts = BatchOptions(backend=address, method=args.method, jobs=args.jobs, force=args.force,
                             blender=args.blender, timeout_s=args.timeout,
                             file_timeout_s=args.file_timeout,
                             options=options,
-                            progress=False if args.no_progress else None)
+                            progress=False if args.no_progress else None,
+                            env={"MOGROUND_BACKEND_NEEDED": str(need_flag)} if need_flag else {})
         runner = BatchRunner(opts)
+        if watcher is not None:
+            watcher.start()
         results += runner.run(items)
     finally:
+        finished.set()
+        if watcher is not None and watcher.is_alive():
+            watcher.join(10)
         if backend:
             backend.stop()
+        if need_dir is not None:
+            shutil.rmtree(need_dir, ignore_errors=True)
         for sig, handler in old.items():
             signal.signal(sig, handler)
+    if backend_errors:
+        raise backend_errors[0]
     if args.report:
         write_report(results, args.report)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed", "not_run")}

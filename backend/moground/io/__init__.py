@@ -83,7 +83,8 @@ def load_motion(
     except MoGroundError:
         raise
     except Exception as exc:  # a reader bug or odd file must not become a traceback
-        raise UnreadableFile(f"cannot read {p}: {type(exc).__name__}: {exc}") from exc
+        first = (str(exc).strip().splitlines() or [""])[0]  # coded errors are one line
+        raise UnreadableFile(f"cannot read {p}: {type(exc).__name__}: {first}") from exc
     if clip.num_frames < 1:
         raise UnreadableFile(f"{p} holds no frames")
     check_motion_budget(clip.num_frames, clip.fps)

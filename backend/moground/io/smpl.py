@@ -55,11 +55,6 @@ class SmplMotion:
     warnings: list[str] = field(default_factory=list)
 
 
-def is_smpl_npz(keys) -> bool:
-    keys = set(keys)
-    return bool(keys & {"poses", "root_orient", "body_pose", "pose_body"}) and "joint_names" not in keys
-
-
 def _str_value(value) -> str:
     v = np.asarray(value)
     if v.dtype.kind == "S":
