@@ -18,7 +18,9 @@ from bpy.props import StringProperty
 
 from . import backend
 from .wire.blender.motion_reader import MotionReadError, check_armature, read_armature_motion
-from .wire.blender.nla_writer import NlaWriteError, owned_tracks, write_segments
+from .wire.blender.bake import bake_actions
+from .wire.blender.markers import clear_markers, write_markers
+from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, write_segments
 from .preferences import get_preferences
 from .properties import DEFAULT_METHOD, run_state
 
@@ -117,6 +119,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             track = write_segments(obj, result, prompt, method)
         except NlaWriteError as exc:
             return self._fail(context, exc.message)
+        # markers in the same operator call: strips and markers are one undo step
+        write_markers(context.scene, obj.name, result["segments"])
         state = context.scene.moground
         state.results.clear()
         for seg in sorted(result["segments"], key=lambda s: s["start_frame"]):
@@ -125,6 +129,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             item.frame_start = int(round(seg["start_frame"]))
             item.frame_end = int(round(seg["end_frame"]))
             item.score = min(1.0, max(0.0, float(seg.get("score", 0.0))))
+            item.low_confidence = bool(seg.get("low_confidence", False))
+            item.reason = str(seg.get("reason") or "")
         state.results_object, state.results_track = obj.name, track.name
         run = run_state(context)
         state.error, run.running, run.progress = "", False, 1.0
@@ -222,6 +228,7 @@ class MOGROUND_OT_clear(bpy.types.Operator):
         for track in owned_tracks(obj):
             obj.animation_data.nla_tracks.remove(track)
         obj.pop("moground_tracks", None)
+        clear_markers(context.scene, obj.name)
         state = context.scene.moground
         state.results.clear()
         state.results_object = state.results_track = state.status = ""
@@ -250,7 +257,38 @@ class MOGROUND_OT_preview(bpy.types.Operator):
         return {"FINISHED"}
 
 
-_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_clear, MOGROUND_OT_preview)
+class MOGROUND_OT_bake_actions(bpy.types.Operator):
+    """Bake each sub-action MoGround found into an action of its own, named after it
+(the original action is left as it is)"""
+
+    bl_idname = "moground.bake_actions"
+    bl_label = "Bake to Actions"
+    bl_options = {"REGISTER", "UNDO"}
+
+    shift_to_zero: bpy.props.BoolProperty(
+        name="Start at Frame 0", description="Empty: the panel's setting", default=True,
+        options={"SKIP_SAVE"})
+
+    @classmethod
+    def poll(cls, context) -> bool:
+        obj = context.active_object
+        return obj is not None and obj.type == "ARMATURE" and bool(obj.get(RESULT_KEY))
+
+    def invoke(self, context, event) -> set[str]:
+        self.shift_to_zero = context.scene.moground.bake_shift
+        return self.execute(context)
+
+    def execute(self, context) -> set[str]:
+        try:
+            actions = bake_actions(context.active_object, shift_to_zero=self.shift_to_zero)
+        except NlaWriteError as exc:
+            self.report({"ERROR"}, exc.message)
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Baked {len(actions)} actions: {', '.join(a.name for a in actions)}")
+        return {"FINISHED"}
+
+
+_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_bake_actions)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(_CLASSES)

@@ -8,7 +8,7 @@ import bpy
 class MOGROUND_UL_results(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0):
         row = layout.row(align=True)
-        row.label(text=item.label, icon="NLA")
+        row.label(text=item.label, icon="ERROR" if item.low_confidence else "NLA")
         row.label(text=f"{item.frame_start}–{item.frame_end}")
         row.label(text=f"{item.score:.2f}")
         op = row.operator("moground.preview", text="", icon="PREVIEW_RANGE", emboss=False)
@@ -47,6 +47,11 @@ def draw_panel(layout, context) -> None:
             header.label(text=text)
         col.template_list("MOGROUND_UL_results", "", state, "results", state, "results_index",
                           rows=min(8, max(3, len(state.results))))
+        if any(r.low_confidence for r in state.results):
+            col.label(text="Low-confidence sub-actions are marked", icon="ERROR")
+        row = col.row(align=True)
+        row.operator("moground.bake_actions", icon="ACTION")
+        row.prop(state, "bake_shift", text="From 0")
         col.operator("moground.clear", icon="TRASH")
 
 

@@ -30,6 +30,8 @@ class MoGroundResult(bpy.types.PropertyGroup):
     frame_start: IntProperty(name="Start")
     frame_end: IntProperty(name="End", description="Exclusive end frame")
     score: FloatProperty(name="Score", min=0.0, max=1.0)
+    low_confidence: bpy.props.BoolProperty(name="Low confidence", default=False)
+    reason: StringProperty(name="Why low confidence")
 
 
 class MoGroundSceneSettings(bpy.types.PropertyGroup):
@@ -45,6 +47,11 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
     results_track: StringProperty(name="Track")
     results: CollectionProperty(type=MoGroundResult)
     results_index: IntProperty()
+    bake_shift: bpy.props.BoolProperty(
+        name="Start at Frame 0",
+        description="Baked actions start at frame 0 (off: keep the source's frame numbers)",
+        default=True,
+    )
 
 
 class MoGroundRunState(bpy.types.PropertyGroup):

@@ -295,6 +295,89 @@ def scenario_local_start(zip_path: str, bvh: str, dead: str, command: str, promp
     return out
 
 
+def _markers() -> list:
+    return sorted([m.name, m.frame] for m in bpy.context.scene.timeline_markers)
+
+
+def _action_summary(act) -> dict:
+    bake = sys.modules[f"{MODULE}.wire.blender.bake"]
+    return {"name": act.name, "range": list(act.frame_range), "fake_user": act.use_fake_user,
+            "info": json.loads(act[bake.BAKE_KEY])}
+
+
+def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, method: str, **_) -> dict:
+    """Markers with Segment (one undo step with the strips), removal with Clear, and
+    Bake to Actions (shifted and kept) leaving the original action untouched."""
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    bpy.context.scene.timeline_markers.new("artist", frame=5)
+    digest = motion_digest(obj)
+    bpy.ops.ed.undo_push(message="before MoGround")
+    out = {"action_before": obj.animation_data.action.name, "error": run_segment(prompt, method)}
+    state = bpy.context.scene.moground
+    out["results"] = [[r.label, r.frame_start, r.frame_end, r.low_confidence] for r in state.results]
+    out["strips"] = obj_state(name)["nla"]
+    out["markers"] = _markers()
+    bpy.ops.ed.undo()
+    out["undo"] = {"markers": _markers(), "nla": obj_state(name)["nla"]}
+    out["error2"] = run_segment(prompt, method)
+    obj = bpy.data.objects[name]
+    bpy.context.view_layer.objects.active = obj
+    out["bake_poll"] = bpy.ops.moground.bake_actions.poll()
+    bpy.ops.moground.bake_actions("EXEC_DEFAULT", True, shift_to_zero=True)
+    bake = sys.modules[f"{MODULE}.wire.blender.bake"]
+    baked = [a for a in bpy.data.actions if bake.BAKE_KEY in a]
+    out["shifted"] = sorted((_action_summary(a) for a in baked), key=lambda d: d["info"]["start"])
+    bpy.ops.moground.bake_actions("EXEC_DEFAULT", True, shift_to_zero=False)
+    baked = [a for a in bpy.data.actions if bake.BAKE_KEY in a]
+    out["kept"] = sorted((_action_summary(a) for a in baked), key=lambda d: d["info"]["start"])
+    out["n_actions"] = len(bpy.data.actions)
+    obj = bpy.data.objects[name]
+    out["action_after"] = obj.animation_data.action.name
+    out["digest"] = [digest, motion_digest(obj)]
+    # a baked action plays the source's motion from its own frame 0
+    reader = load_reader()
+    src = reader.read_armature_motion(obj)["positions"]
+    first = out["shifted"][1]
+    act = bpy.data.actions[first["name"]]
+    anim = obj.animation_data
+    keep, keep_slot = anim.action, getattr(anim, "action_slot", None)
+    anim.use_nla = False
+    anim.action = act
+    if hasattr(anim, "action_slot") and len(act.slots):
+        anim.action_slot = act.slots[0]
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = int(act.frame_range[0]), int(act.frame_range[1])
+    baked_pos = reader.read_armature_motion(obj)["positions"]
+    anim.action, anim.use_nla = keep, True
+    if keep_slot is not None:
+        anim.action_slot = keep_slot
+    start = first["info"]["start"] - 1  # the take starts at frame 1
+    n = min(len(baked_pos), len(src) - start)
+    out["baked_err"] = float(np.abs(baked_pos[:n] - src[start:start + n]).max())
+    markers = sys.modules[f"{MODULE}.wire.blender.markers"]
+    low = markers.write_markers(bpy.context.scene, "Other", [
+        {"label": "kick", "start_frame": 40, "end_frame": 60, "low_confidence": True}])
+    out["low_marker"] = [m.name for m in low]
+    markers.clear_markers(bpy.context.scene, "Other")
+    bpy.ops.moground.clear("EXEC_DEFAULT", True)
+    out["cleared"] = {"markers": _markers(), "nla": obj_state(name)["nla"],
+                      "baked_left": sorted(a.name for a in bpy.data.actions if bake.BAKE_KEY in a)}
+    # a phrase the prompt repeats: "walk", "walk (2)", "walk (3)" in prompt order everywhere
+    writer = sys.modules[f"{MODULE}.wire.blender.nla_writer"]
+    repeated = [{"label": lab, "index": i, "start_frame": s, "end_frame": s + 40, "score": 0.5}
+                for i, (lab, s) in enumerate([("walk", 1), ("kick", 41), ("walk", 81), ("walk", 121)])]
+    obj = bpy.data.objects[name]
+    writer.write_segments(obj, {"segments": repeated}, "walk, kick, walk, walk", "uniform")
+    markers.write_markers(bpy.context.scene, name, repeated)
+    out["repeated"] = {"strips": [s[0] for s in obj_state(name)["nla"][0][1]],
+                       "markers": [m for m, f in sorted(_markers(), key=lambda x: x[1]) if m != "artist"],
+                       "actions": [a.name for a in bake.bake_actions(obj)]}
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 

@@ -229,3 +229,41 @@ def test_blender_subprocess_mode_and_mocap_folder(tmp_path, backend):
     proc = segment(str(mocap), "--from-mocap", "--prompt", "run, then wave", "--backend", backend,
                    "--report", str(report))
     assert {r["status"] for r in report_by_name(report).values()} == {"skipped"}
+
+
+ACTIONS = r"""
+import sys, json
+import bpy
+bpy.ops.wm.open_mainfile(filepath=sys.argv[1], load_ui=False)
+out = {}
+for a in bpy.data.actions:
+    out[a.name] = {"range": list(a.frame_range), "bake": json.loads(a["moground_bake"]) if "moground_bake" in a else None}
+arm = [o for o in bpy.data.objects if o.type == "ARMATURE"][0]
+out["__active__"] = arm.animation_data.action.name
+print("ACTIONS " + json.dumps(out))
+"""
+
+
+def test_export_actions_and_fbx(tmp_path, backend):
+    blend = h.make_blends(tmp_path / "shots", 1)[0]
+    fbx_dir = tmp_path / "fbx"
+    report = tmp_path / "report.json"
+    proc = segment(str(blend), "--prompt", "walk, then kick, then bow", "--method", "uniform", "--backend", backend,
+                   "--export-actions", "--export-fbx", str(fbx_dir), "--report", str(report))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = report_by_name(report)[blend.name]
+    labels = [s["label"] for s in row["segments"]]
+    assert row["actions"] == labels == ["walk", "kick", "bow"]
+    assert [Path(p).name for p in row["fbx"]] == [f"{lab}.fbx" for lab in labels]
+    for p in row["fbx"]:
+        assert Path(p).parent == fbx_dir / blend.stem and Path(p).read_bytes()[:18] == b"Kaydara FBX Binary"
+    out = subprocess.run([sys.executable, "-c", ACTIONS, str(blend)], capture_output=True, text=True, timeout=300)
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("ACTIONS ")]
+    assert line, out.stderr[-2000:]
+    actions = json.loads(line[-1][len("ACTIONS "):])
+    source = actions.pop("__active__")
+    assert actions[source]["bake"] is None  # the original action is still the assigned one, not a bake
+    for seg in row["segments"]:
+        a = actions[seg["label"]]
+        start, end = round(seg["start_frame"]), round(seg["end_frame"])
+        assert a["range"] == [0.0, float(end - start)] and a["bake"]["source"] == source

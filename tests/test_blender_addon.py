@@ -271,3 +271,34 @@ def test_default_method_preference_is_used(addon_zip, user_dir, backend):
     assert out["error"] is None and out["error2"] is None, out
     assert out["scene_method"] == "DEFAULT" and out["method"] == "uniform"
     assert out["method2"] == "changepoint"
+
+
+def test_markers_clear_and_bake_to_actions(addon_zip, user_dir, backend):
+    out = run_scenario("markers_bake", addon_zip, user_dir, bvh=_bvh(), address=backend,
+                       prompt=PROMPT, method="uniform")
+    assert out["error"] is None and out["error2"] is None, out
+    labels = [r[0] for r in out["results"]]
+    starts = [r[1] for r in out["results"]]
+    # one marker per boundary, named after the sub-action starting there; the artist's stays
+    assert out["markers"] == sorted([["artist", 5], *([lab, s] for lab, s in zip(labels, starts))])
+    assert [s[1] for s in out["strips"][0][1]] == starts
+    # strips and markers are one undo step
+    assert out["undo"] == {"markers": [["artist", 5]], "nla": []}
+    assert out["bake_poll"]
+    # one action per sub-action, named after it, shifted to 0 or kept
+    assert [a["name"] for a in out["shifted"]] == labels
+    for a, (_, s, e, _low) in zip(out["shifted"], out["results"]):
+        assert a["range"] == [0.0, float(e - s)] and a["fake_user"] and a["info"]["shift"] == s
+    assert [a["range"] for a in out["kept"]] == [[float(s), float(e)] for _, s, e, _ in out["results"]]
+    assert [a["name"] for a in out["kept"]] == labels  # baking again replaces, no duplicates
+    assert out["n_actions"] == 1 + len(labels)
+    # the original action is untouched and still assigned
+    assert out["action_after"] == out["action_before"]
+    assert out["digest"][1] == pytest.approx(out["digest"][0], abs=1e-4)
+    assert out["baked_err"] < 1e-4
+    assert out["low_marker"] == ["! kick"]
+    # Clear removes MoGround's markers and tracks, keeps the artist's marker and the baked actions
+    assert out["cleared"]["markers"] == [["artist", 5]] and out["cleared"]["nla"] == []
+    assert sorted(out["cleared"]["baked_left"]) == sorted(labels)
+    names = ["walk", "kick", "walk (2)", "walk (3)"]
+    assert out["repeated"] == {"strips": names, "markers": names, "actions": names}

@@ -126,7 +126,7 @@ def test_engine_errors_are_typed(engine):
 
 
 def test_demo_command_runs(capsys):
-    assert main(["demo", "--json"]) == 0
+    assert main(["demo", "--procedural", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [s["label"] for s in out["segments"]] == ["walk forward", "jump", "wave"]
     assert len(out["iou"]) == 3 and all(0.0 <= v <= 1.0 for v in out["iou"])

@@ -80,12 +80,15 @@ class GroundingEngine:
         method: str = "zomg",
         rig_override: dict | None = None,
         options: GroundOptions | Mapping[str, Any] | None = None,
+        trace: bool = False,
     ) -> GroundingResult:
         """Ground a prompt (or explicit ordered ``actions``) in ``clip``.
 
         Stages: phrases → motion → encode → method → result. ``options`` is a
         :class:`GroundOptions` (a mapping is checked into one: unknown or out-of-range
-        options are a ``bad_request``).
+        options are a ``bad_request``). ``trace=True`` also attaches the per-frame
+        signals a timeline picture draws (``result.trace``, see ``moground.plots.trace``);
+        it costs a few extra pooling calls, so only pictures ask for it.
         """
         opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
         check_method(method)  # before any work
@@ -101,12 +104,26 @@ class GroundingEngine:
         with _timed(timings, "text_ms"):
             text = encode_phrases(self.encoder, phrases, expand=opts.expand_phrases)
         zcfg = ZomgConfig(seed=self.seed, **opts.zomg_overrides())
-        out = run_method(method, self.encoder, motion, text, min_len, zomg=zcfg)
+        feats = None
+        if trace:
+            with _timed(timings, "encoder_ms"):
+                with torch.no_grad():
+                    feats = self.encoder.frame_features(motion)
+        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
         if self.untrained:
             warnings.append("the builtin encoder has no trained weights: results are not meaningful")
+        signals = None
+        if trace:
+            from .plots.trace import build_trace
+
+            signals = build_trace(
+                self.encoder, motion, feats, text, phrases, prepared.times_s, clip.fps,
+                clip.frame_start, clip.duration_s, method, out.info.get("masks"),
+            )
         return GroundingResult(
+            trace=signals,
             sub_actions=phrases,
             segments=_segments(phrases, out, prepared, clip),
             fps=clip.fps,

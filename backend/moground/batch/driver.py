@@ -44,6 +44,9 @@ class BatchOptions:
     file_timeout_s: float = 1800.0
     options: GroundOptions = field(default_factory=GroundOptions)  # sent with every request
     progress: bool | None = None  # None: only on a terminal
+    export_actions: bool = False  # bake one action per sub-action into the saved file
+    keep_frames: bool = False  # baked actions keep the source frames (default: start at 0)
+    export_fbx: str | None = None  # folder: one FBX per sub-action, in <folder>/<file stem>/
     env: dict = field(default_factory=dict)
 
 
@@ -60,6 +63,12 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args.append("--force")
     if opts.options.to_dict():
         args += ["--options", json.dumps(opts.options.to_dict())]
+    if opts.export_actions:
+        args.append("--export-actions")
+    if opts.keep_frames:
+        args.append("--keep-frames")
+    if opts.export_fbx:
+        args += ["--export-fbx", str(Path(opts.export_fbx).resolve())]
     return args
 
 

@@ -23,6 +23,8 @@ class FileResult:
     seconds: float = 0.0
     error: str = ""
     output: str = ""
+    actions: list[str] = field(default_factory=list)  # baked with --export-actions
+    fbx: list[str] = field(default_factory=list)  # written with --export-fbx
 
     @property
     def scores(self) -> list[float]:

@@ -29,7 +29,7 @@ from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
 from ..client import Client
 from ..options import GroundOptions
-from . import motion_reader, nla_writer
+from . import bake, motion_reader, nla_writer
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
 RESULT_TAG = "MOGROUND_RESULT"
@@ -48,6 +48,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--result", default=None, help="write the result JSON here")
     p.add_argument("--options", default=None, help="JSON object of engine options")
+    p.add_argument("--export-actions", action="store_true", help="bake one action per sub-action into the file")
+    p.add_argument("--keep-frames", action="store_true", help="baked actions keep the source frame numbers")
+    p.add_argument("--export-fbx", default=None, metavar="DIR", help="one FBX per sub-action in DIR/<file stem>/")
     return p.parse_args(argv)
 
 
@@ -114,6 +117,21 @@ def ground_armature(obj, scene, args) -> tuple[dict, object]:
     return reply, track
 
 
+def export_segments(obj, reply: dict, args, target: Path) -> dict:
+    """Bake one action per sub-action; with --export-fbx write one FBX each. Without
+    --export-actions the baked actions are only for the FBX files and are removed."""
+    actions = bake.bake_actions(obj, reply, shift_to_zero=not args.keep_frames)
+    out = {"actions": [a.name for a in actions] if args.export_actions else [], "fbx": []}
+    try:
+        if args.export_fbx:
+            out["fbx"] = bake.export_fbx(obj, actions, str(Path(args.export_fbx) / target.stem))
+    finally:
+        if not args.export_actions:
+            for act in actions:
+                bpy.data.actions.remove(act)
+    return out
+
+
 # ---------------------------------------------------------------- saving
 
 def verify_saved(tmp: Path, obj_name: str, stamp: str, track_name: str, n_strips: int) -> None:
@@ -177,6 +195,8 @@ def run(args: argparse.Namespace) -> dict:
         safe_save.check_writable(target)  # a read-only file is refused before the grounding work
         reply, track = ground_armature(obj, _scene_of(obj), args)
         segments = reply["segments"]
+        if args.export_actions or args.export_fbx:
+            result.update(export_segments(obj, reply, args, target))
         stamp = make_stamp(args.prompt, args.method, __version__, track.name)
         obj[STAMP_KEY] = stamp
         save_safely(target, obj.name, stamp, track.name, len(track.strips), original_stat)

@@ -60,8 +60,20 @@ def _plan(reply: dict) -> list[dict]:
         # End is exclusive: [10, 20) becomes a strip from frame 10 to 20, ten frames long.
         first = math.floor(start + 0.5)  # whole frames from the backend; halves round up, never to even
         plan.append({"label": label, "start": first, "end": max(first + 1, math.floor(end + 0.5)),
-                     "score": score, "index": int(seg.get("index", i))})
+                     "score": score, "index": int(seg.get("index", i)),
+                     "low_confidence": bool(seg.get("low_confidence", False))})
+    _name_repeats(plan)
     return sorted(plan, key=lambda s: (s["start"], s["end"]))
+
+
+def _name_repeats(plan: list[dict]) -> None:
+    """``name`` of each segment: its label, and for a label the prompt repeats, "walk",
+    "walk (2)", "walk (3)" in prompt order (strips, markers and baked actions share
+    it; Blender's own ".001" would say nothing about the order)."""
+    seen: dict[str, int] = {}
+    for seg in sorted(plan, key=lambda s: s["index"]):
+        n = seen[seg["label"]] = seen.get(seg["label"], 0) + 1
+        seg["name"] = _clip_name(seg["label"]) if n == 1 else f"{_clip_name(seg['label'], reserve=6)} ({n})"
 
 
 def _assign_lanes(plan: list[dict]) -> int:
@@ -88,8 +100,8 @@ def owned_tracks(obj) -> list:
 
 
 def _new_strip(track, seg: dict, action, slot):
-    strip = track.strips.new(seg["label"], seg["start"], action)
-    strip.name = seg["label"]  # 4.5 ignores the name given to new()
+    strip = track.strips.new(seg["name"], seg["start"], action)
+    strip.name = seg["name"]  # 4.5 ignores the name given to new()
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot
     strip.action_frame_start = seg["start"]
@@ -124,7 +136,7 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
             track = anim.nla_tracks.new()
             created.append(track)
         for seg in plan:
-            strips.append((_new_strip(created[seg["lane"]], seg, action, slot), seg["label"]))
+            strips.append((_new_strip(created[seg["lane"]], seg, action, slot), seg["name"]))
     except Exception as exc:  # roll back: the file gets all strips or none
         for track in created:
             anim.nla_tracks.remove(track)
@@ -141,6 +153,7 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
     obj[RESULT_KEY] = json.dumps({
         "prompt": prompt,
         "method": method,
-        "segments": [{k: s[k] for k in ("label", "index", "start", "end", "score")} for s in plan],
+        "segments": [{k: s[k] for k in ("label", "name", "index", "start", "end", "score", "low_confidence")}
+                     for s in plan],
     })
     return created[0]

@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expand", action="store_true", help="embed phrases with their action-lexicon descriptions")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--plot", metavar="PNG", help="also draw a timeline picture of the run to this PNG file")
+    p.add_argument("--truth", metavar="JSON", help="human boundaries [{label, start_s, end_s}]: "
+                   "printed IoU per sub-action, and drawn with --plot")
     add_encoder_args(p)
     add_llm_args(p)
     p.set_defaults(func=run)
@@ -57,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
         split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
     from ..engine import GroundingEngine
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
+    truth = None
+    if args.truth:  # checked before the encoder loads: a bad file fails fast
+        from ..plots.truth import load_truth
+
+        truth = load_truth(args.truth, duration_s=clip.duration_s)
+    if args.plot:
+        check_plot_path(args.plot)
     engine = GroundingEngine(
         encoder=args.encoder,
         encoder_path=args.encoder_path,
@@ -69,16 +79,53 @@ def run(args: argparse.Namespace) -> int:
                                           "expand_phrases": args.expand})
     result = engine.ground(
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
-        rig_override=load_rig_map(args.rig_map), options=options,
+        rig_override=load_rig_map(args.rig_map), options=options, trace=bool(args.plot),
     )
     result.warnings[:0] = [w for w in clip.meta.get("warnings", []) if w not in result.warnings]
+    ious = None
+    if truth is not None:
+        from ..plots.truth import truth_ious
+
+        ious = truth_ious(result.segments, truth)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        payload = result.to_dict()
+        if truth is not None:
+            payload["truth"], payload["truth_iou"] = truth, ious
+        print(json.dumps(payload, indent=2))
     else:
         print(format_table(result, args.motion))
+        if truth is not None:
+            print(format_truth(result, truth, ious))
+    if args.plot:
+        from ..plots.timeline import plot_timeline
+
+        plot_timeline(result, args.plot, truth=truth, title=f"{Path(args.motion).name}: {' → '.join(result.sub_actions)}")
+        print(f"timeline: {args.plot}", file=sys.stderr)
     for w in result.warnings:
         print(f"moground: warning: {w}", file=sys.stderr)
     return 0
+
+
+def check_plot_path(path: str) -> None:
+    """Fail before any work when the picture could not be written."""
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise BadRequest(f"cannot write the plot {path}: folder {folder} does not exist")
+    if Path(path).suffix.lower() != ".png":
+        raise BadRequest(f"the plot is a PNG: give a file name ending in .png, not {path!r}")
+
+
+def format_truth(result: GroundingResult, truth: list[dict], ious: list[float] | None) -> str:
+    """Predicted against human boundaries, in seconds, with IoU per sub-action."""
+    if ious is None:
+        return (f"truth: {len(truth)} segments, prediction {len(result.segments)}: no one-to-one IoU; "
+                "human boundaries at " + ", ".join(f"{t['end_s']:.2f}" for t in truth[:-1]) + " s")
+    rows = [f"{'#':>2}  {'sub-action':<24} {'predicted s':>15} {'human s':>15} {'IoU':>5}"]
+    for s, t, v in zip(result.segments, truth, ious):
+        rows.append(f"{s.index + 1:>2}  {s.label[:24]:<24} {s.start_s:>7.2f}-{s.end_s:<7.2f} "
+                    f"{t['start_s']:>7.2f}-{t['end_s']:<7.2f} {v:>5.2f}")
+    rows.append(f"mean IoU {sum(ious) / len(ious):.3f} over {len(ious)} sub-actions")
+    return "\n".join(rows)
 
 
 def format_table(result: GroundingResult, source: str = "") -> str:

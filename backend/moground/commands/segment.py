@@ -51,6 +51,12 @@ def register(subparsers) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="engine option sent with every request (e.g. steps=60; "
                    "see docs/protocol.md for the options and their ranges); repeatable")
+    p.add_argument("--export-actions", action="store_true",
+                   help="also bake one action per sub-action (named after it) into each saved file")
+    p.add_argument("--keep-frames", action="store_true",
+                   help="baked actions keep the source frame numbers (default: each starts at 0)")
+    p.add_argument("--export-fbx", metavar="DIR",
+                   help="write one FBX per sub-action with Blender's exporter, in DIR/<file stem>/")
     p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -86,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MOGROUND_BODY_MODELS"] = str(Path(args.body_model).resolve())
     if args.jobs < 1:
         raise BadRequest("--jobs must be at least 1")
+    if args.export_fbx:
+        try:
+            Path(args.export_fbx).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadRequest(f"--export-fbx {args.export_fbx}: cannot create the folder ({exc})") from None
     if args.blender and not Path(args.blender).exists():
         if shutil.which(args.blender) is None:
             raise BadRequest(f"--blender {args.blender}: no such executable")
@@ -132,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
                             blender=args.blender, timeout_s=args.timeout,
                             file_timeout_s=args.file_timeout,
                             options=options,
+                            export_actions=args.export_actions, keep_frames=args.keep_frames,
+                            export_fbx=args.export_fbx,
                             progress=False if args.no_progress else None,
                             env={"MOGROUND_BACKEND_NEEDED": str(need_flag)} if need_flag else {})
         runner = BatchRunner(opts)

@@ -82,6 +82,7 @@ def run_method(
     segs = limit_shift(decode_masks(masks, min_len, stride=info["stride"]), init, int(round(zomg.max_shift_s * encoder.fps)))
     timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
     scores = segment_scores(encoder, feats, text, segs, masks)
+    info["masks"] = masks  # [K+1, T], already computed: kept for pictures (moground.plots)
     return MethodOutput(segs, scores, timings, info)
 
 
