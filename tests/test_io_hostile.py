@@ -59,9 +59,11 @@ def test_frame_time_100_is_refused_before_any_frame_is_parsed(tmp_path):
 
 
 def test_cli_refuses_an_over_budget_bvh_with_a_coded_error(tmp_path):
+    """...before torch is even imported (it is made unimportable here)."""
     path = _bvh(tmp_path, frames=20, dt=100.0)
-    out = subprocess.run([sys.executable, "-m", "moground.cli", "ground", "--motion", str(path), "--prompt", "walk"],
-                         capture_output=True, text=True, cwd=REPO_DIR, timeout=120)
+    code = ("import sys; sys.modules['torch'] = None; from moground.cli import main; "
+            f"sys.exit(main(['ground', '--motion', {str(path)!r}, '--prompt', 'walk']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR, timeout=120)
     assert out.returncode == 2 and "too_large" in out.stderr and "max_duration_s" in out.stderr
     assert "Traceback" not in out.stderr
 

@@ -58,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
         from ..decompose.rules import split_actions
 
         split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
-    from ..engine import GroundingEngine
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
     truth = None
     if args.truth:  # checked before the encoder loads: a bad file fails fast
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         truth = load_truth(args.truth, duration_s=clip.duration_s)
     if args.plot:
         check_plot_path(args.plot)
+    from ..engine import GroundingEngine  # torch: only once the file and its budget are fine
     engine = GroundingEngine(
         encoder=args.encoder,
         encoder_path=args.encoder_path,
