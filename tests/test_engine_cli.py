@@ -9,6 +9,7 @@ import pytest
 
 from moground.cli import main
 from moground.errors import BadMotion, BadPrompt, UnmappableRig
+from moground.grounding.confidence import LOW_CONFIDENCE_SCORE
 from moground.io import load_motion, save_npz
 from moground.motion import MotionClip
 from moground.samples.procedural import NAMES, PARENTS, joint_positions_cm, to_bvh, walk_jump_wave
@@ -59,7 +60,9 @@ def test_cli_json_on_real_bandai_bvh(data_dir, method, capsys):
     clip = load_motion(str(path))
     assert out["fps"] == clip.fps
     for seg in out["segments"]:
-        assert set(seg) == {"label", "index", "start_frame", "end_frame", "start_s", "end_s", "score"}
+        assert set(seg) == {"label", "index", "start_frame", "end_frame", "start_s", "end_s", "score", "low_confidence", "reason"}
+        assert seg["low_confidence"] == (seg["score"] < LOW_CONFIDENCE_SCORE)
+        assert (seg["reason"] is None) == (not seg["low_confidence"])
         assert 0 <= seg["start_frame"] < seg["end_frame"] <= clip.num_frames + 1e-6
 
 

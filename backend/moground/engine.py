@@ -21,6 +21,7 @@ from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
 from .errors import BadMotion, BadPrompt
+from .grounding.confidence import confidence_flag
 from .grounding.decode import fit_min_len
 from .grounding.methods import METHODS, MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
@@ -178,6 +179,7 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
     """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
     segments = []
     for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
+        flag, reason = confidence_flag(float(score))
         first = prepared.to_source_offset(s)
         stop = max(prepared.to_source_offset(e), first)
         segments.append(Segment(
@@ -188,6 +190,8 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
             start_s=round(first / clip.fps, 6),
             end_s=round(stop / clip.fps, 6),
             score=round(float(score), 4),
+            low_confidence=flag,
+            reason=reason,
         ))
     return segments
 

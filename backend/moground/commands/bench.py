@@ -1,4 +1,4 @@
-"""``moground bench``: grounding quality of every method on held-out mocap, one table per set."""
+"""``moground bench``: grounding quality of every method, real takes first, with CIs and text controls."""
 
 from __future__ import annotations
 
@@ -12,17 +12,21 @@ from ._common import add_encoder_args, encoder_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="benchmark grounding methods on the held-out split")
+    p = sub.add_parser("bench", help="benchmark grounding methods: real takes, spliced held-out clips, text controls")
     p.add_argument("--data", help="shared data folder (default: $MOGROUND_DATA or ../shared/data)")
-    p.add_argument("--split", default="test", choices=["val", "test"])
-    p.add_argument("--quick", action="store_true", help="small sets (a CI-sized check, a few minutes)")
-    p.add_argument("--spliced", type=int, default=None, help="number of spliced sequences (default 100, quick 12)")
+    p.add_argument("--split", default="test", choices=["val", "test"], help="split the spliced sets come from")
+    p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 10 (realchains in full)")
+    p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 10, quick 3)")
+    p.add_argument("--sets", nargs="+", default=["realchains", "spliced"], choices=["realchains", "spliced"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")
     p.add_argument("--plots", metavar="DIR", help="write figures here: bench_summary.png (mIoU with CIs, "
                    "text-control gap, score reliability) and timelines/ (one ZOMG timeline per multi-segment case)")
+    p.add_argument("--in-sample", action="store_true",
+                   help="score realchains takes with the shipped settings (tuned on all five takes) instead of "
+                        "each take's leave-one-take-out settings")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
@@ -31,9 +35,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from ..bench.runner import format_table, run_cases, summarize_set
-    from ..bench.sets import real_cmu_cases, spliced_cases
+    from ..bench.runner import (METHOD_ORDER, boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
+                                summarize_runs)
+    from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..encoders import load_encoder
+    from ..grounding.zomg import ZomgConfig
     from ..paths import data_root
 
     torch.manual_seed(args.seed)
@@ -43,25 +49,30 @@ def run(args: argparse.Namespace) -> int:
     if not described.get("trained", True):
         print("WARNING: the builtin encoder has no trained weights; numbers are chance level.", file=sys.stderr)
     t0 = time.perf_counter()
-    n_spliced = args.spliced if args.spliced is not None else (12 if args.quick else 100)
-    cases = real_cmu_cases(args.split, root, variants=1 if args.quick else 3, max_trials=8 if args.quick else None)
-    cases += spliced_cases(args.split, root, count=n_spliced, seed=args.seed)
-    bar = tqdm(total=len(cases), desc="bench", unit="clip", file=sys.stderr)
-    from ..bench.runner import METHOD_ORDER
-    from ..grounding.zomg import ZomgConfig
-
-    zomg = ZomgConfig(seed=args.seed, **_parse_settings(args.zomg))
-    results = run_cases(encoder, cases, methods=tuple(args.methods or METHOD_ORDER), seed=args.seed, zomg=zomg,
-                        progress=lambda _c: bar.update(1))
+    cases = realchain_cases(root, seed=args.seed) if "realchains" in args.sets else []
+    if "spliced" in args.sets:
+        n = args.spliced if args.spliced is not None else (3 if args.quick else 10)
+        cases += spliced_cases(args.split, root, count=n, seed=args.seed)
+    zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
+    bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
+    loto = None if args.in_sample else load_loto_settings()
+    runs, diag = run_cases(encoder, cases, methods=tuple(args.methods or METHOD_ORDER), zomg=zomg,
+                           progress=lambda _c: bar.update(1), loto=loto)
     bar.close()
-    summaries = {name: summarize_set(res) for name, res in results.items()}
+    summaries = summarize_runs(runs, diag)
+    per_take = {}
     for name, summary in summaries.items():
         print(format_table(name, summary))
-    spliced = summaries.get("spliced", {"clips": 0, "methods": {}})
+        if name.startswith("realchains/take/"):
+            per_take[name] = per_clip_miou(runs, name)
+            print(format_per_clip(name, per_take[name]))
+    boundaries = boundary_report(cases)
+    print("\nmotion-change percentile of the true boundaries (median; human boundaries of real takes vs seams): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in boundaries.items()))
     payload = {
-        "clips": spliced["clips"],
-        "methods": spliced["methods"],
         "sets": summaries,
+        "boundary_percentile": boundaries,
+        "realchains_per_take": per_take,
         "split": args.split,
         "quick": args.quick,
         "seed": args.seed,
@@ -69,9 +80,14 @@ def run(args: argparse.Namespace) -> int:
         "encoder_trained": described.get("trained"),
         "seconds": round(time.perf_counter() - t0, 1),
         "zomg": vars(zomg),
+        "realchains_settings": "shipped (in-sample)" if loto is None else "leave-one-take-out",
+        "cases": [{"set": r.case.set_name, "kind": r.case.kind, "vocab": r.case.vocab, "clip": r.case.clip_id,
+                   "method": r.method, "control": r.control, "phrases": r.case.control_phrases if r.control else r.case.phrases,
+                   "truth": r.case.spans, "segments": r.segments, "scores": [round(s, 4) for s in r.scores],
+                   "ious": [round(v, 4) for v in r.ious]} for r in runs],
     }
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(payload, indent=2))
+        Path(args.json_out).write_text(json.dumps(payload, indent=1))
     if args.plots:
         from ..plots.bench_figures import write_bench_plots
 
@@ -82,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_settings(items: list[str]) -> dict:
+def parse_settings(items: list[str]) -> dict:
     """``["steps=200", "lr=0.1"]`` → typed ZomgConfig overrides."""
     from dataclasses import fields
 

@@ -135,7 +135,7 @@ def format_table(result: GroundingResult, source: str = "") -> str:
     for s in result.segments:
         rows.append(
             f"{s.index + 1:>2}  {s.label[:32]:<32} {s.start_frame:>8.1f}-{s.end_frame:<8.1f} "
-            f"{s.start_s:>7.2f}-{s.end_s:<7.2f} {s.score:>6.3f}"
+            f"{s.start_s:>7.2f}-{s.end_s:<7.2f} {s.score:>6.3f}{'  ⚠ low confidence' if s.low_confidence else ''}"
         )
     total = result.timings_ms.get("total_ms")
     if total is not None:

@@ -29,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=int, default=150, help="steps between validation runs")
     p.add_argument("--patience", type=int, default=8, help="validations without improvement before stopping")
     p.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda when present)")
-    p.add_argument("--no-test-eval", action="store_true", help="skip the final test-split retrieval")
+    p.add_argument("--test-eval", action="store_true",
+                   help="after training, measure test-split retrieval into the model card (opt-in: the test split "
+                        "is for reporting once, never for choosing settings)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, cache=args.cache, out=args.out, minutes=args.minutes, max_steps=args.steps, seed=args.seed,
         cmu_only=args.cmu_only, text_tune_layers=args.text_tune_layers, device=args.device, sequences=args.sequences,
         lr=args.lr, eval_every=args.eval_every, segment_frames=int(round(args.segment_seconds * 20)),
-        config={} if args.dropout is None else {"dropout": args.dropout}, patience=args.patience, test_eval=not args.no_test_eval,
+        config={} if args.dropout is None else {"dropout": args.dropout}, patience=args.patience, test_eval=args.test_eval,
         progress=not args.no_progress, command=_command_line(),
     )
     path, result = train(cfg)

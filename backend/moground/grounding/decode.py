@@ -99,38 +99,46 @@ def boundaries_to_segments(bounds: list[int], t_count: int) -> list[tuple[int, i
 def best_boundaries(
     cut_gain: np.ndarray, k_count: int, min_len: int, length_penalty: float = 1.0
 ) -> list[int]:
-    """K-1 cut points maximising Σ cut_gain[b] − penalty·Σ((len − T/K)/(T/K))².
+    """K-1 cut points maximising Σ cut_gain[b] − penalty·Σ((len − T/K)/(T/K))² (no text)."""
+    return ordered_cuts(np.zeros((k_count, len(cut_gain) + 1)), cut_gain, min_len, length_penalty)
 
-    The duration prior keeps segments near equal length unless the gain at a cut
-    outweighs it; exact DP over cut positions, O(K·T²) on a short grid.
+
+def ordered_cuts(
+    cum_scores: np.ndarray, cut_gain: np.ndarray, min_len: int, length_penalty: float = 1.0
+) -> list[int]:
+    """K-1 cut points maximising, over the K segments in order,
+    Σ_k (its frames' scores for sub-action k) + Σ cut_gain[cut] − penalty·Σ((len − T/K)/(T/K))².
+
+    ``cum_scores`` [K, T+1] are cumulative per-frame scores (row k: sub-action k), so a
+    segment's text evidence is a difference of two entries. The duration prior keeps
+    segments near equal length unless text or motion change outweighs it. Exact DP
+    over cut positions, O(K·T²): run it on a short grid (cells, not frames).
     """
-    t_count = len(cut_gain)
+    k_count, t_count = cum_scores.shape[0], cum_scores.shape[1] - 1
     if k_count <= 1:
         return []
     min_len = fit_min_len(t_count, k_count, min_len)
     mean_len = t_count / k_count
-    lengths = np.arange(t_count + 1)
-    dur_cost = length_penalty * ((lengths - mean_len) / mean_len) ** 2
-    # best[j][b]: best score with j cuts, last cut at b
-    best = np.full((k_count, t_count + 1), NEG)
-    arg = np.zeros((k_count, t_count + 1), dtype=np.int64)
-    best[0, 0] = 0.0
     pos = np.arange(t_count + 1)
-    for j in range(1, k_count):
-        prev = best[j - 1]
-        # candidate previous cut a for cut b: b - a >= min_len
-        seg_len = pos[:, None] - pos[None, :]  # [b, a]
-        cand = prev[None, :] - dur_cost[np.clip(seg_len, 0, t_count)]
-        cand[seg_len < min_len] = NEG
-        arg[j] = cand.argmax(axis=1)
-        gain = np.concatenate([cut_gain, [0.0]])
-        best[j] = cand.max(axis=1) + gain
-    last_len = t_count - pos
-    final = best[k_count - 1] - dur_cost[np.clip(last_len, 0, t_count)]
-    final[last_len < min_len] = NEG
-    b = int(final.argmax())
-    cuts = [b]
-    for j in range(k_count - 1, 1, -1):
-        b = int(arg[j, b])
+    seg_len = pos[:, None] - pos[None, :]  # [end b, start a]
+    dur_cost = length_penalty * ((np.clip(seg_len, 0, t_count) - mean_len) / mean_len) ** 2
+    too_short = seg_len < min_len
+    gain = np.concatenate([np.asarray(cut_gain, dtype=np.float64), [0.0]])
+    # best[k][b]: best score of the first k segments, the k-th ending at b
+    best = np.full(t_count + 1, NEG)
+    best[0] = 0.0
+    args = []
+    for k in range(k_count):
+        text = cum_scores[k][:, None] - cum_scores[k][None, :]
+        cand = best[None, :] + text - dur_cost
+        cand[too_short] = NEG
+        args.append(cand.argmax(axis=1))
+        best = cand.max(axis=1)
+        if k < k_count - 1:
+            best = best + gain
+            best[t_count] = NEG  # only the last segment may end at T
+    b, cuts = t_count, []
+    for k in range(k_count - 1, 0, -1):
+        b = int(args[k][b])
         cuts.append(b)
     return sorted(cuts)

@@ -1,5 +1,6 @@
 """One entry point per grounding method, so the engine and the benchmark run the very
-same code: ``zomg`` (the product), ``changepoint``, ``window`` and ``uniform``."""
+same code: ``zomg`` (the product), ``fused`` (its starting point: text and motion change
+decoded together), ``changepoint``, ``window`` and ``uniform``."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from ..encoders.base import MotionTextEncoder
 from ..errors import BadRequest
 from .result import METHODS
 from .changepoint import MAX_DP_CELLS, changepoint_segments, uniform_segments
-from .window import window_scores, window_segments
-from .zomg import ZomgConfig, decode_masks, optimise_masks, segment_scores
+from .window import WindowBank, window_scores, window_segments
+from .fused import FusedConfig, fused_method
+from .zomg import ZomgConfig, decode_masks, limit_shift, optimise_masks, segment_scores
 
 
 
-ZOMG_INIT_CELLS = 300
 
 
 @dataclass
@@ -42,10 +43,13 @@ def run_method(
     min_len: int,
     feats: torch.Tensor | None = None,
     zomg: ZomgConfig | None = None,
+    fused: FusedConfig | None = None,
+    windows: WindowBank | None = None,
 ) -> MethodOutput:
     """Ground K phrases (``text`` [K, D]) in ``motion`` [T, 22, 3] at ``encoder.fps``.
 
-    ``feats`` may be passed when the caller already ran ``frame_features``.
+    ``feats`` may be passed when the caller already ran ``frame_features``, and
+    ``windows`` when it already encoded the sliding windows of this motion.
     """
     check_method(method)
     timings: dict[str, float] = {}
@@ -55,7 +59,7 @@ def run_method(
         return MethodOutput(segs, [1.0 / k] * k, timings)
     if method == "window":
         t0 = time.perf_counter()
-        scores = window_scores(encoder, motion, text, encoder.fps)
+        scores = window_scores(encoder, motion, text, encoder.fps, bank=windows)
         segs = window_segments(scores, min_len)
         timings["window_ms"] = (time.perf_counter() - t0) * 1e3
         feats = feats if feats is not None else _features(encoder, motion, timings)
@@ -63,16 +67,19 @@ def run_method(
     if feats is None:
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
-    # ZOMG only needs a starting point, so its change-point DP may run on a coarser grid
-    cells = MAX_DP_CELLS if method == "changepoint" else ZOMG_INIT_CELLS
-    init = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=cells)
-    timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
     if method == "changepoint":
+        segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS)
+        timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
+        return MethodOutput(segs, segment_scores(encoder, feats, text, segs, None), timings)
+    init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)
+    timings["fused_ms"] = (time.perf_counter() - t0) * 1e3
+    if method == "fused":
         return MethodOutput(init, segment_scores(encoder, feats, text, init, None), timings)
     t0 = time.perf_counter()
+    zomg = zomg or ZomgConfig()
     with torch.enable_grad():
         masks, info = optimise_masks(encoder, feats, text, init, min_len, zomg)
-    segs = decode_masks(masks, min_len, stride=info["stride"])
+    segs = limit_shift(decode_masks(masks, min_len, stride=info["stride"]), init, int(round(zomg.max_shift_s * encoder.fps)))
     timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
     scores = segment_scores(encoder, feats, text, segs, masks)
     info["masks"] = masks  # [K+1, T], already computed: kept for pictures (moground.plots)

@@ -1,4 +1,5 @@
-"""Grounding quality: IoU, R@1 at IoU thresholds, mIoU and mAP over IoU 0.1–0.7."""
+"""Grounding quality per sub-action: IoU (optionally with frames excluded), R@1 at IoU
+thresholds, mIoU and frame accuracy."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 
 R1_THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7)
-MAP_THRESHOLDS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -17,24 +17,32 @@ def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def average_precision(ious: np.ndarray, scores: np.ndarray, threshold: float) -> float:
-    """AP of one prediction per query, ranked by score over all queries."""
-    if len(ious) == 0:
-        return 0.0
-    order = np.argsort(-scores, kind="stable")
-    hits = (ious[order] >= threshold).astype(np.float64)
-    tp = np.cumsum(hits)
-    precision = tp / np.arange(1, len(hits) + 1)
-    return float((precision * hits).sum() / len(hits))
+def iou_excluding(a: tuple[int, int], b: tuple[int, int], ignore: np.ndarray) -> float:
+    """IoU counted only over frames where ``ignore`` [T] is False (human transition
+    windows belong to neither action, so a boundary anywhere inside one is right)."""
+    keep = ~np.asarray(ignore, dtype=bool)
+    ca = np.concatenate([[0], np.cumsum(keep)])
+    count = lambda s, e: int(ca[max(s, 0) : max(e, 0) + 1][-1] - ca[max(s, 0)]) if e > s else 0  # noqa: E731
+    inter = count(max(a[0], b[0]), min(a[1], b[1]))
+    union = count(a[0], a[1]) + count(b[0], b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
-def summarize(ious: Sequence[float], scores: Sequence[float]) -> dict[str, float]:
-    """Table row: R@1 at IoU 0.3/0.5/0.7, mIoU, mAP@[0.1:0.7], count."""
+def frame_accuracy(pred: Sequence[tuple[int, int]], truth: Sequence[tuple[int, int]], t_count: int,
+                   ignore: np.ndarray | None = None) -> float:
+    """Share of frames (outside ``ignore``) given the same sub-action index as the truth
+    (frames in no predicted segment count as wrong)."""
+    def labels(spans):
+        out = np.full(t_count, -1)
+        for i, (s, e) in enumerate(spans):
+            out[s:e] = i
+        return out
+    keep = np.ones(t_count, dtype=bool) if ignore is None else ~np.asarray(ignore, dtype=bool)
+    truth_lab = labels(truth)
+    keep &= truth_lab >= 0
+    return float((labels(pred)[keep] == truth_lab[keep]).mean()) if keep.any() else 0.0
+
+
+def recall_at(ious: Sequence[float], threshold: float) -> float:
     i = np.asarray(ious, dtype=np.float64)
-    s = np.asarray(scores, dtype=np.float64)
-    out: dict[str, float] = {"n": float(len(i))}
-    for th in R1_THRESHOLDS:
-        out[f"r1@{th}"] = float((i >= th).mean()) if len(i) else 0.0
-    out["miou"] = float(i.mean()) if len(i) else 0.0
-    out["map"] = float(np.mean([average_precision(i, s, th) for th in MAP_THRESHOLDS]))
-    return out
+    return float((i >= threshold).mean()) if len(i) else 0.0

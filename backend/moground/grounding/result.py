@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Every grounding method a CLI flag or a wire request may name (see grounding.methods).
-METHODS: tuple[str, ...] = ("zomg", "changepoint", "window", "uniform")
+METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint", "window", "uniform")
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Segment:
     start_s: float
     end_s: float
     score: float
+    low_confidence: bool = False  # see grounding.confidence
+    reason: str | None = None
 
 
 @dataclass

@@ -10,6 +10,8 @@ segment per phrase. It re-encodes every window, which is why it is slow.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -19,44 +21,57 @@ from .decode import ordered_segments
 DEFAULT_SCALES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 
-def window_scores(
-    encoder: MotionTextEncoder,
-    motion: torch.Tensor,
-    text: torch.Tensor,
-    fps: float,
-    scales_s: tuple[float, ...] = DEFAULT_SCALES_S,
-    overlap: int = 2,
-) -> np.ndarray:
-    """[K, T] centred per-frame scores from windows encoded one by one."""
-    t_count, k = motion.shape[0], text.shape[0]
-    total = torch.zeros(k, t_count)
-    used = 0
+@dataclass
+class WindowBank:
+    """Every window's embedding for one clip: they do not depend on the text, so one
+    bank serves every prompt (and every control) on the same motion."""
+
+    t_count: int
+    cover: list[torch.Tensor]  # per scale: [windows, T] 0/1 coverage
+    emb: list[torch.Tensor]  # per scale: [windows, D]
+
+
+def window_bank(encoder: MotionTextEncoder, motion: torch.Tensor, fps: float,
+                scales_s: tuple[float, ...] = DEFAULT_SCALES_S, overlap: int = 2) -> WindowBank:
+    """Encode every window of every scale on its own (the slow part of this baseline)."""
+    t_count = motion.shape[0]
+    covers, embs = [], []
     with torch.no_grad():
         for scale in scales_s:
             length = int(round(scale * fps))
             if length < 2 or length > t_count:
                 continue
             step = max(1, length // overlap)
-            acc = torch.zeros(k, t_count)
-            cnt = torch.zeros(t_count)
             starts = list(range(0, t_count - length + 1, step))
             if starts[-1] != t_count - length:
                 starts.append(t_count - length)
-            for s in starts:
+            cover = torch.zeros(len(starts), t_count)
+            rows = []
+            for i, s in enumerate(starts):
                 crop = motion[s : s + length]
                 feats = encoder.frame_features(crop - crop[:1, :1] * crop.new_tensor([1.0, 0.0, 1.0]))
-                emb = encoder.pool(feats, torch.ones(1, length, device=feats.device))[0]
-                acc[:, s : s + length] += (text @ emb).cpu()[:, None]
-                cnt[s : s + length] += 1
-            total += acc / cnt.clamp_min(1)
-            used += 1
-    if used == 0:  # clip shorter than every window: one window over the whole clip
-        with torch.no_grad():
+                rows.append(encoder.pool(feats, torch.ones(1, length, device=feats.device))[0].cpu())
+                cover[i, s : s + length] = 1.0
+            covers.append(cover)
+            embs.append(torch.stack(rows))
+        if not covers:  # clip shorter than every window: one window over the whole clip
             feats = encoder.frame_features(motion)
-            emb = encoder.pool(feats, torch.ones(1, t_count, device=feats.device))[0]
-        total = (text @ emb).cpu()[:, None].repeat(1, t_count)
-        used = 1
-    scores = (total / used).numpy().astype(np.float64)
+            embs.append(encoder.pool(feats, torch.ones(1, t_count, device=feats.device)).cpu())
+            covers.append(torch.ones(1, t_count))
+    return WindowBank(t_count, covers, embs)
+
+
+def window_scores(encoder: MotionTextEncoder, motion: torch.Tensor, text: torch.Tensor, fps: float,
+                  scales_s: tuple[float, ...] = DEFAULT_SCALES_S, overlap: int = 2,
+                  bank: WindowBank | None = None) -> np.ndarray:
+    """[K, T] centred per-frame scores: a frame's score for a phrase is the mean
+    similarity of the windows covering it, averaged over scales."""
+    bank = bank or window_bank(encoder, motion, fps, scales_s, overlap)
+    text = text.detach().cpu()
+    total = torch.zeros(text.shape[0], bank.t_count)
+    for cover, emb in zip(bank.cover, bank.emb):
+        total += (text @ emb.T) @ cover / cover.sum(0).clamp_min(1.0)
+    scores = (total / len(bank.cover)).numpy().astype(np.float64)
     scores = scores - scores.mean(axis=1, keepdims=True)
     scale = scores.std(axis=1, keepdims=True)
     return scores / np.where(scale > 1e-9, scale, 1.0)

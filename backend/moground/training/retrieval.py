@@ -106,10 +106,34 @@ def retrieval_metrics(sim: np.ndarray, relevant: list[set[int]]) -> dict[str, fl
     keep = rel.any(axis=0)
     m2t = ranks(sim.T[keep], rel.T[keep])
     out: dict[str, float] = {"texts": float(n_t), "motions": float(n_m)}
-    for name, r in (("t2m", t2m), ("m2t", m2t)):
+    for name, r, counts, pool in (("t2m", t2m, rel.sum(1), n_m), ("m2t", m2t, rel.T[keep].sum(1), n_t)):
         for k in (1, 5, 10):
             out[f"{name}_r{k}"] = float((r <= k).mean())
+            out[f"{name}_r{k}_chance"] = chance_recall(counts, pool, k)
         out[f"{name}_medr"] = float(np.median(r))
+    return out
+
+
+def chance_recall(relevant_counts: np.ndarray, pool: int, k: int) -> float:
+    """Expected R@k of a random ranking: P(at least one of r relevant items among the
+    top k of ``pool``) = 1 − C(pool − r, k) / C(pool, k), averaged over queries."""
+    out = []
+    for r in np.asarray(relevant_counts, dtype=int):
+        miss = 1.0
+        for i in range(min(k, pool)):
+            miss *= max(0.0, (pool - r - i) / (pool - i))
+        out.append(1.0 - miss)
+    return float(np.mean(out)) if out else 0.0
+
+
+def restrict_queries(es: EvalSet, keep_motion) -> EvalSet:
+    """The same candidate pool, but only the texts whose matching motions all pass
+    ``keep_motion`` (large-pool protocol: queries from one split, candidates from more)."""
+    out = EvalSet(es.name, list(es.motions))
+    for text, rel in zip(es.texts, es.relevant):
+        if all(keep_motion(es.motions[m]) for m in rel):
+            out.texts.append(text)
+            out.relevant.append(set(rel))
     return out
 
 

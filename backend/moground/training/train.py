@@ -7,7 +7,7 @@ Objective per batch (all segments of all spliced sequences, one tower pass each)
   segment term  each segment against the other captions of ITS sequence only
                 (SegMo-style), which is what grounding asks of the encoder.
 Early stopping on CMU validation retrieval (HumanML3D segments of val trials); the test
-split is only scored once at the end, never used to choose anything.
+split is scored only when asked (--test-eval), once at the end, never used to choose anything.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class TrainConfig:
     patience: int = 8
     describer_stride: int = 50
     segment_frames: int = 80  # longest item inside a spliced sequence (4 s)
-    test_eval: bool = True
+    test_eval: bool = False  # test-split retrieval only when asked (--test-eval): never a tuning signal
     progress: bool = True
     command: str = ""
     config: dict = field(default_factory=dict)  # BuiltinConfig overrides
