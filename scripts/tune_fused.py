@@ -93,8 +93,8 @@ def main() -> int:
         held = {}
         for t in takes:
             others = [k for k in takes if k != t]
-            choice, _ = max(table, key=lambda row: np.mean([row[1][k] for k in others if k in row[1]]))
-            held[t] = dict(choice, score=round(dict(table[[r[0] for r in table].index(choice)][1])[t], 4))
+            choice, res = max(table, key=lambda row: np.mean([row[1][k] for k in others if k in row[1]]))
+            held[t] = dict(choice, score=round(res[t], 4))
             loto[t].update(choice)
         best_all[kind], best_res = max(table, key=lambda row: np.mean(list(row[1].values())))
         log(f"[{kind}] LOTO: " + "; ".join(f"{t} → {json.dumps({k: v for k, v in h.items() if k != 'score'})} scores {h['score']:.3f}"

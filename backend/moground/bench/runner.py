@@ -129,7 +129,6 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
         classified, extent = true_segment_diagnostics(encoder, feats, texts[False], case.spans)
         diag[key]["classification"].append(classified)
         diag[key]["extent"].append(extent)
-        diag[key]["clip"].append(case.clip_id)
         if progress is not None:
             progress(case)
     return runs, diag

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .decode import best_boundaries, boundaries_to_segments
+from .decode import best_boundaries, boundaries_to_segments, cell_reduce
 
 MAX_DP_CELLS = 600
 
@@ -52,7 +52,7 @@ def changepoint_segments(
     # the cut DP is quadratic in length: run it on cells of `step` frames (peak novelty
     # per cell) so that a 10-minute take costs the same as a 60 s one at 20 fps
     step = max(1, -(-t // max_cells))
-    cells = np.pad(nov, (0, -t % step)).reshape(-1, step).max(axis=1)
+    cells = cell_reduce(nov, step, np.max)
     cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight)
     return boundaries_to_segments([min(c * step, t - 1) for c in cuts], t)
 

@@ -90,6 +90,13 @@ def ordered_segments(
     return out
 
 
+def cell_reduce(x: np.ndarray, step: int, reduce=np.max) -> np.ndarray:
+    """Reduce the last axis over cells of ``step`` frames (zero-padded at the end), so a
+    quadratic DP can run on a short grid."""
+    padded = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, -x.shape[-1] % step)])
+    return reduce(padded.reshape(*x.shape[:-1], -1, step), axis=-1)
+
+
 def boundaries_to_segments(bounds: list[int], t_count: int) -> list[tuple[int, int]]:
     """K-1 sorted cut points → K contiguous half-open intervals covering [0, T)."""
     edges = [0, *bounds, t_count]

@@ -27,7 +27,8 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from .changepoint import novelty_curve
-from .decode import ordered_cuts
+from .decode import cell_reduce, ordered_cuts
+from .window import standardise_rows, window_cover
 
 MAX_CELLS = 600
 
@@ -63,28 +64,14 @@ def evidence_curves(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch
         length = int(round(scale * encoder.fps))
         if length < 2 or length > t_count:
             continue
-        step = max(1, length // 2)
-        starts = list(range(0, t_count - length + 1, step))
-        if starts[-1] != t_count - length:
-            starts.append(t_count - length)
-        cover = torch.zeros(len(starts), t_count, device=feats.device)
-        for i, s in enumerate(starts):
-            cover[i, s : s + length] = 1.0
+        cover = window_cover(t_count, length, max(1, length // 2))
         with torch.no_grad():
-            sims = (text @ encoder.pool(feats, cover).T).cpu()  # [K, windows]
-        total += (sims @ cover.cpu()) / cover.sum(0).cpu().clamp_min(1.0)
+            sims = (text @ encoder.pool(feats, cover.to(feats.device)).T).cpu()  # [K, windows]
+        total += (sims @ cover) / cover.sum(0).clamp_min(1.0)
         used += 1
     if used == 0:
         return np.zeros((k, t_count))
-    out = (total / used).numpy().astype(np.float64)
-    out -= out.mean(axis=1, keepdims=True)
-    return out / np.maximum(out.std(axis=1, keepdims=True), 1e-9)
-
-
-def _cells(x: np.ndarray, step: int, reduce) -> np.ndarray:
-    pad = -x.shape[-1] % step
-    padded = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, pad)])
-    return reduce(padded.reshape(*x.shape[:-1], -1, step), axis=-1)
+    return standardise_rows((total / used).numpy())
 
 
 def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps: float,
@@ -95,9 +82,9 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
     step = max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
     min_len = max(min_len, int(cfg.min_share * t_count / k_count))
-    text = _cells(evidence, step, np.sum) * cfg.w_text
+    text = cell_reduce(evidence, step, np.sum) * cfg.w_text
     cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
-    gain = _cells(novelty, step, np.max) * cfg.w_novelty
+    gain = cell_reduce(novelty, step, np.max) * cfg.w_novelty
     cuts = ordered_cuts(cum, gain, -(-min_len // step), cfg.w_duration)
     edges = [0, *[min(c * step, t_count) for c in cuts], t_count]
     return [(edges[i], edges[i + 1]) for i in range(k_count)]

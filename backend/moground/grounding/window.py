@@ -21,6 +21,27 @@ from .decode import ordered_segments
 DEFAULT_SCALES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 
+def window_cover(t_count: int, length: int, step: int) -> torch.Tensor:
+    """[windows, T] 0/1 coverage of windows of ``length`` frames every ``step`` frames,
+    the last one flush with the end of the clip."""
+    starts = list(range(0, t_count - length + 1, step))
+    if starts[-1] != t_count - length:
+        starts.append(t_count - length)
+    cover = torch.zeros(len(starts), t_count)
+    for i, s in enumerate(starts):
+        cover[i, s : s + length] = 1.0
+    return cover
+
+
+def standardise_rows(scores: np.ndarray) -> np.ndarray:
+    """Centre and scale each row over time, so a phrase that matches everything cannot
+    take the whole clip (a constant row stays 0)."""
+    out = np.asarray(scores, dtype=np.float64)
+    out = out - out.mean(axis=1, keepdims=True)
+    scale = out.std(axis=1, keepdims=True)
+    return out / np.where(scale > 1e-9, scale, 1.0)
+
+
 @dataclass
 class WindowBank:
     """Every window's embedding for one clip: they do not depend on the text, so one
@@ -41,17 +62,12 @@ def window_bank(encoder: MotionTextEncoder, motion: torch.Tensor, fps: float,
             length = int(round(scale * fps))
             if length < 2 or length > t_count:
                 continue
-            step = max(1, length // overlap)
-            starts = list(range(0, t_count - length + 1, step))
-            if starts[-1] != t_count - length:
-                starts.append(t_count - length)
-            cover = torch.zeros(len(starts), t_count)
+            cover = window_cover(t_count, length, max(1, length // overlap))
             rows = []
-            for i, s in enumerate(starts):
+            for s in cover.argmax(dim=1).tolist():  # each window's first frame
                 crop = motion[s : s + length]
                 feats = encoder.frame_features(crop - crop[:1, :1] * crop.new_tensor([1.0, 0.0, 1.0]))
                 rows.append(encoder.pool(feats, torch.ones(1, length, device=feats.device))[0].cpu())
-                cover[i, s : s + length] = 1.0
             covers.append(cover)
             embs.append(torch.stack(rows))
         if not covers:  # clip shorter than every window: one window over the whole clip
@@ -71,10 +87,7 @@ def window_scores(encoder: MotionTextEncoder, motion: torch.Tensor, text: torch.
     total = torch.zeros(text.shape[0], bank.t_count)
     for cover, emb in zip(bank.cover, bank.emb):
         total += (text @ emb.T) @ cover / cover.sum(0).clamp_min(1.0)
-    scores = (total / len(bank.cover)).numpy().astype(np.float64)
-    scores = scores - scores.mean(axis=1, keepdims=True)
-    scale = scores.std(axis=1, keepdims=True)
-    return scores / np.where(scale > 1e-9, scale, 1.0)
+    return standardise_rows((total / len(bank.cover)).numpy())
 
 
 def window_segments(scores: np.ndarray, min_len: int) -> list[tuple[int, int]]:
