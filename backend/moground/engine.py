@@ -137,12 +137,7 @@ class GroundingEngine:
                 opts: GroundOptions, warnings: list[str]) -> tuple[PreparedMotion, int]:
         """Rig mapping, unit check, resampling and canonicalisation; the minimum
         segment length in encoder frames, shrunk for a clip that is short for K."""
-        clip.validate()
-        canon = map_to_canonical(clip, rig_override)
-        warnings += _fix_implausible_scale(canon)
-        if canon.filled:
-            warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
-        prepared = prepare(canon, self.encoder.fps)
+        prepared = canonical_motion(clip, rig_override, self.encoder.fps, warnings)
         t_count = prepared.positions.shape[0]
         if t_count < k_count * 2:
             raise BadMotion(
@@ -194,6 +189,18 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
             reason=reason,
         ))
     return segments
+
+
+def canonical_motion(clip: MotionClip, rig_override: dict | None, fps: float,
+                     warnings: list[str]) -> PreparedMotion:
+    """Rig mapping, unit check, resampling to ``fps`` and canonicalisation: the one
+    path from any clip to encoder input (grounding and library indexing share it)."""
+    clip.validate()
+    canon = map_to_canonical(clip, rig_override)
+    warnings += _fix_implausible_scale(canon)
+    if canon.filled:
+        warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
+    return prepare(canon, fps)
 
 
 def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:

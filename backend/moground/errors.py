@@ -62,6 +62,18 @@ class EncoderError(MoGroundError):
     code = "encoder_error"
 
 
+class IndexMismatch(MoGroundError):
+    """A library index built with other encoder weights than the ones loaded."""
+
+    code = "index_mismatch"
+
+
+class UnknownIndex(MoGroundError):
+    """A search names an index the server was not started with (or none exists there)."""
+
+    code = "unknown_index"
+
+
 ERROR_CODES: tuple[str, ...] = (
     "bad_request",
     "bad_prompt",
@@ -73,6 +85,8 @@ ERROR_CODES: tuple[str, ...] = (
     "busy",
     "timeout",
     "encoder_error",
+    "index_mismatch",
+    "unknown_index",
     "unsupported_protocol",
     "unknown_kind",
     "internal",

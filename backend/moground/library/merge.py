@@ -1,0 +1,37 @@
+"""Joining indexes built as shards (``moground index --shard i/n`` on several machines)
+into one. They must come from the same encoder and window lengths; a file present in
+several inputs keeps the copy from the input named last."""
+
+from __future__ import annotations
+
+import time
+
+from ..errors import BadRequest
+from .identity import check_identity
+from .store import FileRecord, LibraryIndex, Manifest, encoded_from_index, write_index
+
+
+def merge_indexes(inputs: list[str], out: str) -> Manifest:
+    if not inputs:
+        raise BadRequest("index merge needs at least one input index")
+    opened = [LibraryIndex.open(p) for p in inputs]
+    first = opened[0].manifest
+    for idx in opened[1:]:
+        check_identity(idx.manifest.encoder, first.encoder, str(idx.path))
+        if idx.manifest.scales_s != first.scales_s:
+            raise BadRequest(f"{idx.path} uses windows {idx.manifest.scales_s} s, {opened[0].path} {first.scales_s} s: "
+                             "rebuild the shards with the same settings")
+    files: dict[str, tuple[FileRecord, list]] = {}
+    skipped: dict[str, str] = {}
+    for idx in opened:
+        skipped.update(idx.manifest.skipped)
+        for path, rec in idx.manifest.files.items():
+            numbers = [i for i, t in enumerate(idx.takes) if t.file == path]
+            files[path] = (FileRecord(path, rec.sha256), [encoded_from_index(idx, i) for i in numbers])
+    manifest = Manifest(encoder=dict(first.encoder), scales_s=list(first.scales_s),
+                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    manifest.skipped = {p: why for p, why in skipped.items() if p not in files}
+    frame_dim = first.encoder.get("frame_dim") or opened[0].frames.shape[1]
+    embed_dim = first.encoder["embed_dim"]
+    del opened
+    return write_index(out, manifest, [files[p] for p in sorted(files)], frame_dim, embed_dim)

@@ -1,0 +1,233 @@
+"""Finding moments by text, coarse to fine.
+
+Coarse: one matrix product of the query with every stored window embedding (windows
+of 1–8 s, text-free, computed at indexing), the best windows kept with overlap
+suppression inside a take. Fine: for each kept window, the grounding's single-query
+path (``fused.single_query_span``) inside a neighbourhood of it, on that take's
+evidence curve (window scores spread over frames and standardised over the take) and
+motion novelty, so the span can grow, shrink or slide to where the action starts and
+ends. Hits are ranked by the cosine of the query with the refined span's pooled
+embedding, which is comparable across takes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from ..encoders.base import MotionTextEncoder
+from ..errors import BadRequest
+from ..grounding.changepoint import novelty_curve
+from ..grounding.fused import FusedConfig, single_query_span
+from ..grounding.phrases import encode_phrases
+from ..grounding.window import standardise_rows
+from .identity import check_identity, encoder_identity
+from .store import LibraryIndex, TakeRecord
+
+MAX_TOP = 1000
+
+
+@dataclass
+class SearchOptions:
+    """One search request (CLI flags, the wire ``search`` kind)."""
+
+    top: int = 20
+    min_s: float | None = None
+    max_s: float | None = None
+    path_glob: str | None = None
+    candidates: int = 60  # coarse windows refined
+    refine: bool = True
+    expand_phrases: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.top) <= MAX_TOP:
+            raise BadRequest(f"top must be between 1 and {MAX_TOP}, got {self.top}")
+        for name in ("min_s", "max_s"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise BadRequest(f"{name} must be a positive number of seconds, got {value}")
+        if self.min_s and self.max_s and self.min_s > self.max_s:
+            raise BadRequest(f"min_s {self.min_s} is more than max_s {self.max_s}")
+        if not 1 <= int(self.candidates) <= 10 * MAX_TOP:
+            raise BadRequest(f"candidates must be between 1 and {10 * MAX_TOP}, got {self.candidates}")
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float  # cosine of the query with the hit's pooled motion
+    coarse_score: float  # cosine with the best coarse window it came from
+    file: str
+    take: str
+    armature: str | None
+    action: str | None
+    start_frame: float  # source frames, end exclusive
+    end_frame: float
+    start_s: float  # seconds from the take's first frame
+    end_s: float
+    key: str = field(repr=False, default="")
+    model_span: tuple[int, int] = field(repr=False, default=(0, 0))  # encoder frames
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.pop("model_span")
+        out["duration_s"] = round(self.duration_s, 4)
+        return out
+
+
+class Searcher:
+    """An opened index and the encoder that queries it (checked to be the one that
+    built it); window embeddings are held as float32 once, for every query."""
+
+    def __init__(self, index: LibraryIndex, encoder: MotionTextEncoder, fused: FusedConfig | None = None) -> None:
+        check_identity(index.manifest.encoder, encoder_identity(encoder), str(index.path))
+        self.index = index
+        self.encoder = encoder
+        self.fused = fused or FusedConfig()
+        self.windows = torch.from_numpy(np.asarray(index.windows, dtype=np.float32))
+        self.spans = np.asarray(index.spans)
+        self.lengths_s = (self.spans[:, 2] - self.spans[:, 1]) / index.fps
+
+    def search(self, query: str, opts: SearchOptions | None = None) -> list[Hit]:
+        opts = opts or SearchOptions()
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequest("the search query is empty: describe the moment, e.g. 'a person climbs a ladder'")
+        if not self.index.takes:
+            return []
+        q = encode_phrases(self.encoder, [query.strip()], expand=opts.expand_phrases)[0].float().cpu()
+        sims = (self.windows @ q).numpy()
+        eligible = self._eligible(opts)
+        chosen = self._coarse(sims, eligible, opts.candidates)
+        hits: list[Hit] = []
+        evidence: dict[int, np.ndarray] = {}
+        for w in chosen:
+            take_no, s, e = (int(v) for v in self.spans[w])
+            span = (s, e)
+            if opts.refine:
+                if take_no not in evidence:
+                    evidence[take_no] = self._evidence(take_no, sims)
+                span = self._refine(take_no, (s, e), evidence[take_no], opts)
+            score = self._span_score(take_no, span, q)
+            hits.append(self._hit(take_no, span, score, float(sims[w])))
+        hits = _suppress(sorted(hits, key=lambda h: -h.score), opts)
+        for rank, hit in enumerate(hits[: opts.top], start=1):
+            hit.rank = rank
+        return hits[: opts.top]
+
+    # -- coarse ------------------------------------------------------------------------
+    def _eligible(self, opts: SearchOptions) -> np.ndarray:
+        ok = np.ones(len(self.spans), dtype=bool)
+        if opts.path_glob:
+            takes = [fnmatch.fnmatch(t.file, opts.path_glob) or fnmatch.fnmatch(t.key, opts.path_glob)
+                     for t in self.index.takes]
+            ok &= np.asarray(takes, dtype=bool)[self.spans[:, 0]]
+        # windows far outside the duration range cannot refine into it
+        if opts.min_s:
+            ok &= self.lengths_s >= opts.min_s / 2
+        if opts.max_s:
+            ok &= self.lengths_s <= opts.max_s * 2
+        return ok
+
+    def _coarse(self, sims: np.ndarray, eligible: np.ndarray, count: int) -> list[int]:
+        """The best windows, skipping one that mostly overlaps a better one of its take."""
+        idx = np.flatnonzero(eligible)
+        if idx.size == 0:
+            return []
+        pool = idx[np.argsort(-sims[idx], kind="stable")[: count * 6]]
+        kept: list[int] = []
+        for w in pool.tolist():
+            take_no, s, e = self.spans[w]
+            if any(self.spans[k, 0] == take_no and _iou((s, e), tuple(self.spans[k, 1:])) > 0.3 for k in kept):
+                continue
+            kept.append(w)
+            if len(kept) == count:
+                break
+        return kept
+
+    # -- fine --------------------------------------------------------------------------
+    def _evidence(self, take_no: int, sims: np.ndarray) -> np.ndarray:
+        """[T] the query's evidence over one take from its stored window scores."""
+        t = self.index.takes[take_no]
+        spans = self.spans[t.win_row : t.win_row + t.win_count, 1:]
+        scores = sims[t.win_row : t.win_row + t.win_count]
+        return standardise_rows(spread_over_frames(scores, spans, t.frames)[None])[0]
+
+    def _refine(self, take_no: int, span: tuple[int, int], evidence: np.ndarray, opts: SearchOptions) -> tuple[int, int]:
+        t = self.index.takes[take_no]
+        fps = self.index.fps
+        length = span[1] - span[0]
+        pad = max(length, int(round(2 * fps)))
+        lo, hi = max(0, span[0] - pad), min(t.frames, span[1] + pad)
+        feats = torch.from_numpy(np.asarray(self.index.take_frames(take_no)[lo:hi], dtype=np.float32))
+        novelty = novelty_curve(feats, int(round(self.fused.novelty_window_s * fps)))
+        min_len = max(2, int(round((opts.min_s or 0.5) * fps)))
+        max_s = min(self.fused.single_max_s, opts.max_s or self.fused.single_max_s)
+        cfg = FusedConfig(**{**asdict(self.fused), "single_max_s": max_s})
+        if hi - lo < min_len:
+            return span
+        s, e = single_query_span(evidence[lo:hi], novelty, min_len, fps, cfg)
+        return lo + s, lo + e
+
+    def _span_score(self, take_no: int, span: tuple[int, int], q: torch.Tensor) -> float:
+        feats = torch.from_numpy(np.asarray(self.index.take_frames(take_no)[span[0] : span[1]], dtype=np.float32))
+        with torch.no_grad():
+            emb = self.encoder.pool(feats, torch.ones(1, feats.shape[0]))[0].float().cpu()
+        return float(emb @ q)
+
+    def _hit(self, take_no: int, span: tuple[int, int], score: float, coarse: float) -> Hit:
+        t: TakeRecord = self.index.takes[take_no]
+        fps = self.index.fps
+        start, end = t.to_source_frame(span[0], fps), t.to_source_frame(span[1], fps)
+        return Hit(
+            rank=0, score=round(score, 4), coarse_score=round(coarse, 4), file=t.file, take=t.take,
+            armature=t.armature, action=t.action, start_frame=float(start), end_frame=float(end),
+            start_s=round((start - t.frame_start) / t.source_fps, 4),
+            end_s=round((end - t.frame_start) / t.source_fps, 4), key=t.key, model_span=span,
+        )
+
+
+def spread_over_frames(scores: np.ndarray, spans: np.ndarray, t_count: int) -> np.ndarray:
+    """[T] a frame's mean score over the windows covering it, per window length, then
+    averaged over lengths (the evidence curve of ``fused.evidence_curves``)."""
+    lengths = spans[:, 1] - spans[:, 0]
+    total = np.zeros(t_count)
+    used = 0
+    for length in np.unique(lengths):
+        sel = lengths == length
+        acc = np.zeros(t_count + 1)
+        cnt = np.zeros(t_count + 1)
+        np.add.at(acc, spans[sel, 0], scores[sel])
+        np.add.at(acc, spans[sel, 1], -scores[sel])
+        np.add.at(cnt, spans[sel, 0], 1.0)
+        np.add.at(cnt, spans[sel, 1], -1.0)
+        total += np.cumsum(acc)[:t_count] / np.maximum(np.cumsum(cnt)[:t_count], 1.0)
+        used += 1
+    return total / max(used, 1)
+
+
+def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+def _suppress(hits: list[Hit], opts: SearchOptions) -> list[Hit]:
+    """Drop a hit that overlaps a better one of the same take (refinement can make two
+    windows converge) and hits outside the duration filter."""
+    kept: list[Hit] = []
+    for h in hits:
+        if opts.min_s and h.duration_s < opts.min_s - 1e-6:
+            continue
+        if opts.max_s and h.duration_s > opts.max_s + 1e-6:
+            continue
+        if any(k.key == h.key and _iou(k.model_span, h.model_span) > 0.5 for k in kept):
+            continue
+        kept.append(h)
+    return kept

@@ -1,0 +1,249 @@
+"""The on-disk library index: one folder, a JSON manifest and three arrays.
+
+``LIBRARY/index.json``      format, encoder identity, files (path, content hash, takes),
+                           takes (where each lives in the arrays and in its source file)
+``LIBRARY/frames.npy``      float16 [N, H]: every take's per-frame features, take after take
+``LIBRARY/windows.npy``     float16 [W, D]: embeddings of windows of several lengths
+                           pooled from those features (text-free, so computed once)
+``LIBRARY/spans.npy``       int32 [W, 3]: each window's take number, first and end frame
+
+The arrays are opened memory-mapped, so one search process serves an index larger than
+its memory would hold eagerly. An index is replaced as a whole folder (written beside
+it, then renamed), so a reader never sees a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import BadRequest, UnknownIndex, UnreadableFile
+
+FORMAT = "moground-index-1"
+MANIFEST = "index.json"
+
+
+@dataclass
+class TakeRecord:
+    """One take (one clip) in the index; frames are encoder frames (``fps`` of the index)."""
+
+    key: str  # unique in the index: the file path, plus "::take" when a file holds several
+    file: str  # absolute path of the file it came from
+    take: str  # the take inside the file: shard clip id, "armature/action", or ""
+    armature: str | None
+    action: str | None
+    source_fps: float
+    frame_start: float  # source frame number of the take's first frame
+    source_frames: int
+    frames: int  # encoder frames
+    row: int  # first row in frames.npy
+    win_row: int  # first row in windows.npy
+    win_count: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.source_frames / self.source_fps
+
+    def to_source_frame(self, model_frame: int, fps: float) -> float:
+        """An encoder frame boundary as a source frame number (end exclusive)."""
+        if model_frame >= self.frames:
+            return self.frame_start + self.source_frames
+        return self.frame_start + min(self.source_frames, int(np.floor(model_frame / fps * self.source_fps + 0.5)))
+
+
+@dataclass
+class FileRecord:
+    path: str
+    sha256: str
+    takes: list[str] = field(default_factory=list)  # take keys
+
+
+@dataclass
+class EncodedTake:
+    """A take's features before it has a place in the arrays (what a worker returns)."""
+
+    take: str
+    armature: str | None
+    action: str | None
+    source_fps: float
+    frame_start: float
+    source_frames: int
+    frames: np.ndarray  # [T, H] float16
+    windows: np.ndarray  # [W, D] float16
+    spans: np.ndarray  # [W, 2] int32 first, end frame
+
+
+@dataclass
+class Manifest:
+    encoder: dict[str, Any]
+    scales_s: list[float]
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    takes: list[TakeRecord] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # path → why it could not be read
+    created: str = ""
+    updated: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "encoder": self.encoder,
+            "scales_s": self.scales_s,
+            "created": self.created,
+            "updated": self.updated,
+            "files": [asdict(f) for f in self.files.values()],
+            "takes": [asdict(t) for t in self.takes],
+            "skipped": self.skipped,
+        }
+
+    @classmethod
+    def from_json(cls, blob: dict[str, Any], where: str) -> "Manifest":
+        if blob.get("format") != FORMAT:
+            raise UnreadableFile(f"{where} is not a MoGround index of format {FORMAT} (found {blob.get('format')!r})")
+        try:
+            return cls(
+                encoder=dict(blob["encoder"]),
+                scales_s=[float(s) for s in blob["scales_s"]],
+                files={f["path"]: FileRecord(**f) for f in blob["files"]},
+                takes=[TakeRecord(**t) for t in blob["takes"]],
+                skipped=dict(blob.get("skipped", {})),
+                created=blob.get("created", ""),
+                updated=blob.get("updated", ""),
+            )
+        except (KeyError, TypeError) as exc:
+            raise UnreadableFile(f"{where}: damaged index manifest ({exc})") from None
+
+
+def now_stamp() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class LibraryIndex:
+    """An opened index: the manifest plus memory-mapped arrays."""
+
+    def __init__(self, path: Path, manifest: Manifest, frames: np.ndarray, windows: np.ndarray,
+                 spans: np.ndarray) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.frames = frames  # [N, H] float16, memory-mapped
+        self.windows = windows  # [W, D] float16, memory-mapped
+        self.spans = spans  # [W, 3] int32
+        self.fps = float(manifest.encoder["fps"])
+
+    @property
+    def takes(self) -> list[TakeRecord]:
+        return self.manifest.takes
+
+    def take_frames(self, index: int) -> np.ndarray:
+        t = self.manifest.takes[index]
+        return self.frames[t.row : t.row + t.frames]
+
+    def hours(self) -> float:
+        return sum(t.duration_s for t in self.manifest.takes) / 3600.0
+
+    def bytes_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "LibraryIndex":
+        where = Path(path)
+        manifest_path = where / MANIFEST
+        if not manifest_path.is_file():
+            raise UnknownIndex(f"no MoGround index at {where} (missing {MANIFEST}); build one with `moground index`")
+        try:
+            blob = json.loads(manifest_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
+        manifest = Manifest.from_json(blob, str(where))
+        try:
+            arrays = [np.load(where / name, mmap_mode="r", allow_pickle=False)
+                      for name in ("frames.npy", "windows.npy", "spans.npy")]
+        except (OSError, ValueError) as exc:
+            raise UnreadableFile(f"damaged index arrays in {where}: {exc}") from None
+        frames, windows, spans = arrays
+        rows = sum(t.frames for t in manifest.takes)
+        wins = sum(t.win_count for t in manifest.takes)
+        if frames.shape[0] != rows or windows.shape[0] != wins or spans.shape[0] != wins:
+            raise UnreadableFile(f"damaged index {where}: arrays do not match the manifest")
+        return cls(where, manifest, frames, windows, spans)
+
+
+def load_manifest(path: str | os.PathLike) -> Manifest | None:
+    """The manifest of an existing index, or None where there is none yet."""
+    manifest_path = Path(path) / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    try:
+        return Manifest.from_json(json.loads(manifest_path.read_text()), str(path))
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
+
+
+def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
+                frame_dim: int, embed_dim: int) -> Manifest:
+    """Lay the encoded takes out in arrays and replace the index folder at ``path``
+    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise BadRequest(f"--out {target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
+        raise BadRequest(f"--out {target} is a folder that holds other files, not a MoGround index")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    manifest.files, manifest.takes = {}, []
+    n_rows = sum(e.frames.shape[0] for _, encs in takes for e in encs)
+    n_wins = sum(e.windows.shape[0] for _, encs in takes for e in encs)
+    frames = np.lib.format.open_memmap(tmp / "frames.npy", mode="w+", dtype=np.float16, shape=(n_rows, frame_dim))
+    windows = np.lib.format.open_memmap(tmp / "windows.npy", mode="w+", dtype=np.float16, shape=(n_wins, embed_dim))
+    spans = np.lib.format.open_memmap(tmp / "spans.npy", mode="w+", dtype=np.int32, shape=(n_wins, 3))
+    row = win = 0
+    for file_rec, encs in takes:
+        file_rec.takes = []
+        for enc in encs:
+            number = len(manifest.takes)
+            key = file_rec.path if not enc.take else f"{file_rec.path}::{enc.take}"
+            t, w = enc.frames.shape[0], enc.windows.shape[0]
+            frames[row : row + t] = enc.frames
+            windows[win : win + w] = enc.windows
+            spans[win : win + w, 0] = number
+            spans[win : win + w, 1:] = enc.spans
+            manifest.takes.append(TakeRecord(
+                key=key, file=file_rec.path, take=enc.take, armature=enc.armature, action=enc.action,
+                source_fps=enc.source_fps, frame_start=enc.frame_start, source_frames=enc.source_frames,
+                frames=t, row=row, win_row=win, win_count=w,
+            ))
+            file_rec.takes.append(key)
+            row, win = row + t, win + w
+        manifest.files[file_rec.path] = file_rec
+    for arr in (frames, windows, spans):
+        arr.flush()
+    del frames, windows, spans
+    manifest.updated = now_stamp()
+    manifest.created = manifest.created or manifest.updated
+    (tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=1))
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
+def encoded_from_index(index: LibraryIndex, number: int) -> EncodedTake:
+    """A stored take as an :class:`EncodedTake`, to carry it into a rewritten index."""
+    t = index.takes[number]
+    return EncodedTake(
+        take=t.take, armature=t.armature, action=t.action, source_fps=t.source_fps,
+        frame_start=t.frame_start, source_frames=t.source_frames,
+        frames=np.array(index.frames[t.row : t.row + t.frames]),  # copies: the folder may be replaced
+        windows=np.array(index.windows[t.win_row : t.win_row + t.win_count]),
+        spans=np.array(index.spans[t.win_row : t.win_row + t.win_count, 1:]),
+    )
