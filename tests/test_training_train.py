@@ -86,3 +86,44 @@ def test_text_tune_layers_trains_and_ships_the_tuned_layer(tmp_path):
     assert not torch.equal(before, layer.detach())
     enc = load_builtin(t.save({"steps": 2}))
     assert torch.allclose(enc.text_model.model.encoder.layer[-1].output.dense.weight, layer.detach(), atol=1e-2)
+
+
+def test_extent_masks_are_the_true_span_shifted_extended_or_truncated():
+    from moground.training.extent import VARIANTS, perturbed_masks
+
+    weights = np.zeros((2, 2, 40), np.float32)
+    weights[0, 0, 0:10], weights[0, 1, 10:30] = 1, 1
+    weights[1, 0, 5:20] = 1
+    valid = np.array([[True, True], [True, False]])
+    pad = np.zeros((2, 40), bool)
+    pad[0, 30:] = True  # sequence 0 has 30 real frames
+    masks, usable = perturbed_masks(weights, valid, pad, np.random.default_rng(0))
+    assert masks.shape == (2, 2, VARIANTS, 40) and not usable[1, 1].any()
+    for s, k in [(0, 0), (0, 1), (1, 0)]:
+        true = weights[s, k] > 0
+        for v in np.flatnonzero(usable[s, k]):
+            m = masks[s, k, v] > 0
+            assert m.any() and not np.array_equal(m, true)
+            assert not m[~(~pad[s])].any()  # never on padding
+            frames = np.flatnonzero(m)
+            assert np.all(np.diff(frames) == 1)  # one contiguous span
+
+
+def test_extent_term_trains_with_the_mean_mix_pooler(tmp_path):
+    """The extent term is finite, falls with training, and the learned mix ships."""
+    from moground.encoders.builtin import load_builtin
+    from moground.training.train import TrainConfig, Trainer
+
+    cfg = TrainConfig(cache=str(tmp_path / "cache"), out=str(tmp_path / "w" / "builtin.pt"), max_steps=16,
+                      eval_every=100, sequences=6, segment_frames=40, lr=3e-3, test_eval=False, progress=False,
+                      extent_weight=1.0,
+                      config={"width": 64, "layers": 1, "heads": 2, "text_hidden": 128, "embed_dim": 64,
+                              "pool_mean_mix": True})
+    trainer = Trainer(cfg, _subset())
+    trainer.fit()
+    extent = [h["extent"] for h in trainer.history]
+    assert all(np.isfinite(extent)) and max(extent) > 0
+    path = trainer.save({})
+    enc = load_builtin(path)
+    assert enc.cfg.pool_mean_mix and enc.pooler.mix is not None
+    assert torch.allclose(enc.pooler.mix, trainer.encoder.pooler.mix.detach(), atol=1e-3)  # saved as float16

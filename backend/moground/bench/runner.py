@@ -27,7 +27,7 @@ from ..encoders.base import MotionTextEncoder
 from ..grounding.methods import run_method
 from ..grounding.fused import FusedConfig
 from ..grounding.window import WindowBank, window_bank
-from ..grounding.metrics import R1_THRESHOLDS, frame_accuracy, iou, iou_excluding, recall_at
+from ..grounding.metrics import R1_THRESHOLDS, extent_variants, frame_accuracy, iou, iou_excluding, recall_at
 from ..grounding.zomg import ZomgConfig
 from .motion_change import boundary_percentiles
 from .sets import Case
@@ -58,23 +58,13 @@ def _score(case: Case, method: str, control: bool, segs, scores, ms) -> CaseRun:
     return CaseRun(case, method, control, list(segs), list(scores), ious, excl, acc, ms)
 
 
-def extent_variants(span: tuple[int, int], t_count: int) -> list[tuple[int, int]]:
-    """Shifted (both ways), extended (each side) and truncated (each side) copies of a span."""
-    s, e = span
-    out = []
-    for f in EXTENT_CHANGES:
-        d = max(1, int(round(f * (e - s))))
-        out += [(s - d, e - d), (s + d, e + d), (s - d, e), (s, e + d), (s + d, e), (s, e - d)]
-    return [(max(0, a), min(t_count, b)) for a, b in out if min(t_count, b) - max(0, a) >= 2 and (a, b) != span]
-
-
 def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor,
                              spans: list[tuple[int, int]]) -> tuple[list[bool], list[float]]:
     """(own phrase ranked first among the prompt's, per segment; extent accuracy per segment)."""
     t_count = feats.shape[0]
     rows, owner = [], []
     for i, span in enumerate(spans):
-        for s, e in [span, *extent_variants(span, t_count)]:
+        for s, e in [span, *extent_variants(span, t_count, EXTENT_CHANGES)]:
             w = torch.zeros(t_count)
             w[s:e] = 1.0
             rows.append(w)

@@ -28,6 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment-seconds", type=float, default=4.0, help="longest item inside a spliced sequence")
     p.add_argument("--eval-every", type=int, default=150, help="steps between validation runs")
     p.add_argument("--patience", type=int, default=8, help="validations without improvement before stopping")
+    p.add_argument("--extent-weight", type=float, default=0.0,
+                   help="weight of the extent term: true spans against their shifted/extended/truncated "
+                        "variants (issue 11); 0 = off")
+    p.add_argument("--pool-mean-mix", action="store_true",
+                   help="pooling blends attention with the masked mean (learned share)")
     p.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda when present)")
     p.add_argument("--test-eval", action="store_true",
                    help="after training, measure test-split retrieval into the model card (opt-in: the test split "
@@ -50,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, cache=args.cache, out=args.out, minutes=args.minutes, max_steps=args.steps, seed=args.seed,
         cmu_only=args.cmu_only, text_tune_layers=args.text_tune_layers, device=args.device, sequences=args.sequences,
         lr=args.lr, eval_every=args.eval_every, segment_frames=int(round(args.segment_seconds * 20)),
-        config={} if args.dropout is None else {"dropout": args.dropout}, patience=args.patience, test_eval=args.test_eval,
+        extent_weight=args.extent_weight,
+        config={**({} if args.dropout is None else {"dropout": args.dropout}),
+                **({"pool_mean_mix": True} if args.pool_mean_mix else {})}, patience=args.patience, test_eval=args.test_eval,
         progress=not args.no_progress, command=_command_line(),
     )
     path, result = train(cfg)

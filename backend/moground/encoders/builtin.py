@@ -44,6 +44,9 @@ class BuiltinConfig:
     embed_dim: int = 256
     text_hidden: int = 512
     text_tune_layers: int = 0  # top MiniLM layers tuned in training (their weights ship too)
+    # pooling mixes attention with the plain masked mean (learned share), so a span cannot
+    # ignore the frames it covers for free: extent-aware weights use it (issue 11)
+    pool_mean_mix: bool = False
     dropout: float = 0.1
 
 
@@ -73,13 +76,16 @@ class MaskedAttentionPool(nn.Module):
     """Pool frames with attention whose logits are shifted by log(weights).
 
     A frame with weight 0 contributes nothing; scaling all weights changes nothing, so
-    a soft mask acts purely as a selection. Gradients flow to the weights.
+    a soft mask acts purely as a selection. Gradients flow to the weights. With
+    ``mean_mix`` the attention is blended with the weights' own normalised profile
+    (share sigmoid(mix), learned), so every covered frame counts for something.
     """
 
-    def __init__(self, width: int, embed_dim: int) -> None:
+    def __init__(self, width: int, embed_dim: int, mean_mix: bool = False) -> None:
         super().__init__()
         self.score = nn.Linear(width, 1)
         self.proj = nn.Sequential(nn.Linear(width, width), nn.GELU(), nn.Linear(width, embed_dim))
+        self.mix = nn.Parameter(torch.zeros(())) if mean_mix else None
 
     def forward(self, feats: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """feats [T, H] or [B, T, H]; weights [K, T] or [B, K, T] → [K, D] or [B, K, D]."""
@@ -88,6 +94,10 @@ class MaskedAttentionPool(nn.Module):
             feats, weights = feats[None], weights[None]
         logits = self.score(feats).squeeze(-1)[:, None, :] + torch.log(weights.clamp_min(1e-8))
         attn = torch.softmax(logits, dim=-1)
+        if self.mix is not None:
+            share = torch.sigmoid(self.mix)
+            profile = weights / weights.sum(-1, keepdim=True).clamp_min(1e-8)
+            attn = (1 - share) * attn + share * profile
         pooled = self.proj(attn @ feats)
         out = F.normalize(pooled, dim=-1)
         return out[0] if squeeze else out
@@ -114,7 +124,7 @@ class BuiltinEncoder(nn.Module):
         self.fps = self.cfg.fps
         self.dim = self.cfg.embed_dim
         self.motion = MotionTower(self.cfg)
-        self.pooler = MaskedAttentionPool(self.cfg.width, self.cfg.embed_dim)
+        self.pooler = MaskedAttentionPool(self.cfg.width, self.cfg.embed_dim, self.cfg.pool_mean_mix)
         self.text_head = TextHead(self.cfg)
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # log(1/0.07)
         self.text_model = text_model or MiniLM(trainable_layers=self.cfg.text_tune_layers)

@@ -46,3 +46,17 @@ def frame_accuracy(pred: Sequence[tuple[int, int]], truth: Sequence[tuple[int, i
 def recall_at(ious: Sequence[float], threshold: float) -> float:
     i = np.asarray(ious, dtype=np.float64)
     return float((i >= threshold).mean()) if len(i) else 0.0
+
+
+def extent_variants(span: tuple[int, int], t_count: int, changes: tuple[float, ...]) -> list[tuple[int, int]]:
+    """Shifted (both ways), extended (each side) and truncated (each side) copies of a
+    span, each change a share of its length, clipped to [0, t_count): the spans an
+    extent-aware encoder must score below the true one (bench diagnostic, training)."""
+    s, e = span
+    out = []
+    for f in changes:
+        d = max(1, int(round(f * (e - s))))
+        out += [(s - d, e - d), (s + d, e + d), (s - d, e), (s, e + d), (s + d, e), (s, e - d)]
+    clipped = [(max(0, a), min(t_count, b)) for a, b in out]
+    # a change that clipping undoes (extending the take's first span to the left) is no variant
+    return list(dict.fromkeys(c for c in clipped if c[1] - c[0] >= 2 and c != span))

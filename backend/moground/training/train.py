@@ -5,7 +5,9 @@ Objective per batch (all segments of all spliced sequences, one tower pass each)
                 pairs that are not really negatives (near-identical MiniLM captions,
                 the same action label, overlapping spans of one clip) are left out;
   segment term  each segment against the other captions of ITS sequence only
-                (SegMo-style), which is what grounding asks of the encoder.
+                (SegMo-style), which is what grounding asks of the encoder;
+  extent term   (``extent_weight`` > 0) the true span first among its shifted,
+                extended and truncated variants, against its own caption.
 Early stopping on CMU validation retrieval (HumanML3D segments of val trials); the test
 split is scored only when asked (--test-eval), once at the end, never used to choose anything.
 """
@@ -28,6 +30,7 @@ from tqdm import tqdm
 from ..encoders.builtin import DEFAULT_WEIGHTS, BuiltinConfig, BuiltinEncoder
 from ..errors import MoGroundError
 from .cache import FeatureCache, build_cache, default_cache_dir
+from .extent import extent_loss, perturbed_masks
 from .dataset import CMU_ONLY_SOURCES, DEFAULT_WEIGHTS as SOURCE_WEIGHTS, Batch, BatchSampler, TextTable, build_items
 from .retrieval import build_eval_sets, evaluate_set
 from .sources import ClipRecord, load_records
@@ -51,6 +54,7 @@ class TrainConfig:
     lr: float = 5e-4
     weight_decay: float = 0.01
     seg_weight: float = 0.5
+    extent_weight: float = 0.0  # hard negatives of wrong extent (training/extent.py); 0 = off
     fn_threshold: float = 0.9
     eval_every: int = 150
     patience: int = 8
@@ -152,6 +156,7 @@ class Trainer:
         params = [p for n, p in self.encoder.named_parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.history: list[dict] = []
+        self.extent_rng = np.random.default_rng(cfg.seed + 1)
         self._eval_raw: dict[str, torch.Tensor] = {}
 
     # -- text side -------------------------------------------------------------------
@@ -196,13 +201,19 @@ class Trainer:
         scale = self.encoder.logit_scale.exp().clamp(max=100.0)
         clip, seg = contrastive_losses(pooled, t, scale, fn, seq)
         loss = clip + self.cfg.seg_weight * seg
+        extent = pooled.new_zeros(())
+        if self.cfg.extent_weight > 0:
+            masks, usable = perturbed_masks(batch.weights, batch.valid, batch.pad, self.extent_rng)
+            extent = extent_loss(self.encoder.pooler, frame, pooled, t, torch.from_numpy(masks).to(dev),
+                                 torch.from_numpy(usable).to(dev), valid, scale)
+            loss = loss + self.cfg.extent_weight * extent
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in self.encoder.parameters() if p.requires_grad], 1.0)
         self.opt.step()
         with torch.no_grad():
             self.encoder.logit_scale.clamp_(0.0, math.log(100.0))
-        return {"loss": loss.item(), "clip": clip.item(), "seg": seg.item()}
+        return {"loss": loss.item(), "clip": clip.item(), "seg": seg.item(), "extent": extent.item()}
 
     # -- the loop ------------------------------------------------------------------------
     def fit(self) -> dict:
