@@ -72,18 +72,23 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
     return args
 
 
-def worker_command(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]:
-    """The subprocess for one file: bpy-module Python, or ``blender -b``."""
-    args = job_args(item, opts, result_path)
-    if opts.blender:
-        cmd = [opts.blender, "-b"]
-        if item.kind == "blend":
-            cmd.append(str(item.path))
+def job_command(args: list[str], blender: str | None, blend: Path | None = None) -> list[str]:
+    """The job script with ``args``: in this Python's ``bpy`` module, or in ``blender -b
+    [BLEND]`` (the segment batch and the library indexer both start jobs this way)."""
+    if blender:
+        cmd = [blender, "-b"] + ([str(blend)] if blend is not None else [])
         return cmd + ["--python-exit-code", "1", "--python", str(JOB_SCRIPT), "--", *args]
     return [sys.executable, str(JOB_SCRIPT), "--", *args]
 
 
-def _parse_result(result_path: Path, stdout: str) -> dict | None:
+def worker_command(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]:
+    """The subprocess for one file: bpy-module Python, or ``blender -b``."""
+    return job_command(job_args(item, opts, result_path), opts.blender,
+                       item.path if item.kind == "blend" else None)
+
+
+def read_result(result_path: Path, stdout: str) -> dict | None:
+    """A job's result record: its ``--result`` file, else its ``MOGROUND_RESULT`` line."""
     try:
         return json.loads(result_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -132,7 +137,7 @@ class BatchRunner:
         finally:
             with self._lock:
                 self._procs.discard(proc)
-        data = _parse_result(result_path, out)
+        data = read_result(result_path, out)
         if data is None:
             tail = " | ".join((err or out).strip().splitlines()[-3:])
             if self.stopping.is_set():

@@ -9,6 +9,9 @@ Blender's bundled Python can run it.
 
 Exit status 0 = segmented or skipped, 1 = failed; the result is printed as one
 ``MOGROUND_RESULT {json}`` line and, with ``--result``, written as JSON.
+
+With ``--dump-motion OUT.npz`` the job reads instead of segmenting: every action every
+armature can play, for ``moground index`` (see :mod:`.motion_dump`).
 """
 
 from __future__ import annotations
@@ -233,12 +236,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "--" in argv:  # blender ... --python job.py -- ARGS
         argv = argv[argv.index("--") + 1:]
-    args = parse_args(argv)
-    if os.environ.get("MOGROUND_PARENT_PID", "").isdigit():  # started by `moground segment`
+    from . import motion_dump
+
+    dump = motion_dump.DUMP_FLAG in argv  # `moground index`: read every take, save nothing
+    args = motion_dump.parse_args(argv) if dump else parse_args(argv)
+    if os.environ.get("MOGROUND_PARENT_PID", "").isdigit():  # started by `moground segment`/`index`
         from ..lifeline import die_with_parent
 
         die_with_parent(int(os.environ["MOGROUND_PARENT_PID"]), signal.SIGKILL)  # saves are atomic
-    result = run(args)
+    result = motion_dump.run(args) if dump else run(args)
     write_result(result, args.result)
     return 0 if result["status"] in ("ok", "skipped") else 1
 

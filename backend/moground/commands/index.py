@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--asf", help="ASF skeleton for AMC files without one beside them")
     p.add_argument("--units", choices=["m", "cm", "mm", "in", "ft"], help="length unit of BVH/ASF files (guessed if omitted)")
     p.add_argument("--fps", type=float, default=None, help="frame rate of AMC/.npy files that do not state one")
+    p.add_argument("--blender", metavar="PATH",
+                   help="read .blend files with this Blender executable instead of the bpy module")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--shard", default=None, metavar="I/N", help="index only shard I of N (0-based) of the files")
     p.add_argument("--rebuild", action="store_true", help="encode every file again, ignoring the existing index")
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     opts = IndexOptions(
         paths=list(args.paths), out=args.out, encoder=args.encoder, encoder_path=args.encoder_path,
-        encoder_options=encoder_options(args), asf=args.asf, units=args.units, fps=args.fps,
+        encoder_options=encoder_options(args), asf=args.asf, units=args.units, fps=args.fps, blender=args.blender,
         jobs=args.jobs, shard=parse_shard(args.shard), rebuild=args.rebuild,
     )
     bar = None

@@ -44,6 +44,7 @@ class IndexOptions:
     asf: str | None = None
     units: str | None = None
     fps: float | None = None  # frame rate of AMC/.npy files that do not state one
+    blender: str | None = None  # Blender executable for .blend files (default: the bpy module)
     jobs: int = 1
     shard: tuple[int, int] | None = None
     rebuild: bool = False
@@ -115,7 +116,7 @@ def encode_take(encoder: MotionTextEncoder, take: Take, scales_s: tuple[float, .
 
 
 def encode_file(encoder: MotionTextEncoder, found: FoundFile, opts: IndexOptions) -> list[EncodedTake]:
-    takes = read_takes(found, units=opts.units, fps=opts.fps)
+    takes = read_takes(found, units=opts.units, fps=opts.fps, blender=opts.blender)
     if not takes:
         from ..errors import UnreadableFile
 

@@ -127,18 +127,16 @@ def _read_shard(path: Path, records: list[dict]) -> list[Take]:
     return takes
 
 
-def _read_blend(found: FoundFile, **_: object) -> list[Take]:
-    from .blend import read_blend_takes
-
-    return read_blend_takes(found.path)
-
-
-def read_takes(found: FoundFile, units: str | None = None, fps: float | None = None) -> list[Take]:
+def read_takes(found: FoundFile, units: str | None = None, fps: float | None = None,
+               blender: str | None = None) -> list[Take]:
     """Every take in ``found``; :class:`UnreadableFile` (or another MoGround error)
-    when there is none to index."""
+    when there is none to index. ``blender``: a Blender executable for .blend files
+    (default: this Python's bpy module)."""
     ext = found.path.suffix.lower()
     if ext == ".blend":
-        return _read_blend(found)
+        from .blend import read_blend_takes
+
+        return read_blend_takes(found.path, blender=blender)
     records = _shard_records(found.path) if ext == ".npz" else None
     if records is not None:
         return _read_shard(found.path, records)
