@@ -55,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
     if args.fps is not None and not args.fps > 0:
         raise BadRequest(f"--fps must be positive, got {args.fps}")
     from ..library.build import IndexOptions, build_index
+    from ..library.sources import EXTENSIONS
 
     opts = IndexOptions(
         paths=list(args.paths), out=args.out, encoder=args.encoder, encoder_path=args.encoder_path,
-        encoder_options=encoder_options(args), asf=args.asf, units=args.units, fps=args.fps, blender=args.blender,
+        encoder_options=encoder_options(args), device=args.device, asf=args.asf, units=args.units, fps=args.fps, blender=args.blender,
         jobs=args.jobs, shard=parse_shard(args.shard), rebuild=args.rebuild,
     )
     bar = None
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     report = build_index(opts, progress=progress)
     if bar is not None:
         bar.close()
+    if not report.found:
+        print(f"moground index: no files to index under {', '.join(args.paths)} "
+              f"(looked for {', '.join(EXTENSIONS)}{' in shard ' + args.shard if args.shard else ''})",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
     else:

@@ -26,7 +26,8 @@ from ..grounding.fused import FusedConfig
 from ..grounding.window import window_cover
 from .identity import check_identity, encoder_identity
 from .sources import FoundFile, Take, content_digest, discover, in_shard, read_takes
-from .store import EncodedTake, FileRecord, LibraryIndex, Manifest, encoded_from_index, load_manifest, write_index
+from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, load_manifest,
+                    write_index)
 
 DEFAULT_SCALES_S: tuple[float, ...] = FusedConfig().scales_s
 POOL_CHUNK = 256  # windows pooled per call: bounds memory on hour-long takes
@@ -41,6 +42,7 @@ class IndexOptions:
     encoder: str = "builtin"
     encoder_path: str | None = None
     encoder_options: dict = field(default_factory=dict)  # e.g. TMR's stats folder
+    device: str = "cpu"
     asf: str | None = None
     units: str | None = None
     fps: float | None = None  # frame rate of AMC/.npy files that do not state one
@@ -53,6 +55,7 @@ class IndexOptions:
 
 @dataclass
 class BuildReport:
+    found: int = 0  # files under the paths given (in this shard)
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -127,9 +130,9 @@ def encode_file(encoder: MotionTextEncoder, found: FoundFile, opts: IndexOptions
 _WORKER: dict = {}
 
 
-def _worker_init(encoder: str, encoder_path: str | None, options: dict) -> None:
+def _worker_init(encoder: str, encoder_path: str | None, device: str, options: dict) -> None:
     torch.set_num_threads(1)
-    _WORKER["encoder"] = load_encoder(encoder, encoder_path, **options)
+    _WORKER["encoder"] = load_encoder(encoder, encoder_path, device, **options)
 
 
 def encode_reporting(encoder: MotionTextEncoder, found: FoundFile,
@@ -154,7 +157,9 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
                 progress: Progress | None = None) -> BuildReport:
     """Create or update the index at ``opts.out`` (see the module docstring)."""
     t0 = time.perf_counter()
-    encoder = encoder or load_encoder(opts.encoder, opts.encoder_path, **opts.encoder_options)
+    check_out(opts.out)
+    found = [f for f in discover(opts.paths, opts.asf) if in_shard(f, opts.shard)]  # bad paths fail first
+    encoder = encoder or load_encoder(opts.encoder, opts.encoder_path, opts.device, **opts.encoder_options)
     identity = encoder_identity(encoder)
     old_manifest = None if opts.rebuild else load_manifest(opts.out)
     if old_manifest is not None:
@@ -162,8 +167,7 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
         if [float(s) for s in opts.scales_s] != old_manifest.scales_s:
             old_manifest = None  # other window lengths: everything is encoded again
     old = LibraryIndex.open(opts.out) if old_manifest is not None else None
-    report = BuildReport()
-    found = [f for f in discover(opts.paths, opts.asf) if in_shard(f, opts.shard)]
+    report = BuildReport(found=len(found))
     by_path: dict[str, tuple[FileRecord, list[EncodedTake]]] = {}
     todo: list[tuple[FoundFile, str]] = []
     for f in found:
@@ -180,8 +184,9 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
         else:
             todo.append((f, digest))
     if old is not None:  # files indexed before and gone from disk now are dropped
+        queued = {str(f.path) for f, _ in todo}
         for path, rec in old.manifest.files.items():
-            if path not in by_path and not any(str(f.path) == path for f, _ in todo):
+            if path not in by_path and path not in queued:
                 if Path(path).exists():
                     by_path[path] = (FileRecord(path, rec.sha256),
                                      [encoded_from_index(old, i) for i, t in enumerate(old.takes) if t.file == path])
@@ -223,7 +228,7 @@ def _encode_all(todo: list[tuple[FoundFile, str]], encoder: MotionTextEncoder, o
 
         ctx = multiprocessing.get_context("spawn")  # torch and fork do not mix
     with ProcessPoolExecutor(opts.jobs, mp_context=ctx, initializer=_worker_init,
-                             initargs=(opts.encoder, opts.encoder_path, opts.encoder_options)) as pool:
+                             initargs=(opts.encoder, opts.encoder_path, opts.device, opts.encoder_options)) as pool:
         futures = [pool.submit(_worker_encode, f, opts) for f, _ in todo]
         for (f, digest), fut in zip(todo, futures):
             yield f, digest, fut.result()

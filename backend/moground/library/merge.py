@@ -8,12 +8,13 @@ import time
 
 from ..errors import BadRequest
 from .identity import check_identity
-from .store import FileRecord, LibraryIndex, Manifest, encoded_from_index, write_index
+from .store import FileRecord, check_out, LibraryIndex, Manifest, encoded_from_index, write_index
 
 
 def merge_indexes(inputs: list[str], out: str) -> Manifest:
     if not inputs:
         raise BadRequest("index merge needs at least one input index")
+    check_out(out)
     opened = [LibraryIndex.open(p) for p in inputs]
     first = opened[0].manifest
     for idx in opened[1:]:

@@ -185,15 +185,22 @@ def load_manifest(path: str | os.PathLike) -> Manifest | None:
         raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
 
 
-def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
-                frame_dim: int, embed_dim: int) -> Manifest:
-    """Lay the encoded takes out in arrays and replace the index folder at ``path``
-    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
+def check_out(path: str | os.PathLike) -> Path:
+    """``path`` as an index folder to write: refused (before any work) when it is a file
+    or a folder of other things, which replacing it would destroy."""
     target = Path(path)
     if target.exists() and not target.is_dir():
         raise BadRequest(f"--out {target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
         raise BadRequest(f"--out {target} is a folder that holds other files, not a MoGround index")
+    return target
+
+
+def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
+                frame_dim: int, embed_dim: int) -> Manifest:
+    """Lay the encoded takes out in arrays and replace the index folder at ``path``
+    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
+    target = check_out(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
