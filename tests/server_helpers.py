@@ -40,9 +40,10 @@ def _split_prompt(prompt: str) -> list[str]:
 
 class LightEngine:
     def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu", seed: int = 0,
-                 encoder_options: dict | None = None, llm: dict | None = None) -> None:
+                 encoder_options: dict | None = None, llm: dict | None = None, indexes: dict | None = None) -> None:
         self.encoder, self.device = encoder, device
         self.encoder_options, self.llm = encoder_options or {}, llm
+        self.indexes = dict(indexes or {})
 
     def decompose(self, prompt: str) -> list[str]:
         return _split_prompt(prompt)
@@ -69,6 +70,14 @@ class LightEngine:
         ]
         return GroundingResult(subs, segs, clip.fps, "uniform", "light", {"total": 0.1},
                                [f"up_axis={clip.up_axis} bones={len(clip.joint_names)}"])
+
+
+    def search(self, query, options=None, *, index=None, takes=None) -> dict:
+        """One whole-take hit per inline take, none for an index: enough for framing tests."""
+        hits = [{"rank": i + 1, "score": 0.5, "file": "", "take": t.name, "armature": t.armature,
+                 "action": t.action, "start_frame": t.clip.frame_start,
+                 "end_frame": t.clip.frame_start + t.clip.num_frames} for i, t in enumerate(takes or [])]
+        return {"index": index, "hits": hits, "searched": {"takes": len(takes or [])}}
 
 
 def sleepy_prompt(prompt: str, seconds: float) -> str:
@@ -144,3 +153,41 @@ def walk_clip(frames: int = 60, bones: int = 4, fps: float = 30.0) -> tuple[np.n
     pos[:, :, 0] = t * 0.05
     pos[:, :, 2] = np.arange(bones, dtype=np.float32)[None, :] * 0.3 + 1.0
     return pos, [f"bone{i}" for i in range(bones)], [-1] + list(range(bones - 1))
+
+
+def synthetic_index(folder: Path, takes: int = 3) -> Path:
+    """A small well-formed library index of random features (encoder "light"), for
+    service tests whose engine never reads it: the front end only opens it."""
+    from moground.library.store import EncodedTake, FileRecord, Manifest, write_index
+
+    rng = np.random.default_rng(0)
+    files = []
+    for i in range(takes):
+        enc = EncodedTake(take="", armature=None, action=None, source_fps=30.0, frame_start=0.0,
+                          source_frames=90, frames=rng.standard_normal((60, 4)).astype(np.float16),
+                          windows=rng.standard_normal((3, 4)).astype(np.float16),
+                          spans=np.array([[0, 20], [20, 40], [40, 60]], np.int32))
+        files.append((FileRecord(f"/library/take_{i}.bvh", f"{i:064x}"), [enc]))
+    manifest = Manifest(encoder={"name": "light", "weights_sha256": None, "fps": 20.0, "embed_dim": 4,
+                                 "frame_dim": 4}, scales_s=[1.0])
+    write_index(folder, manifest, files, 4, 4)
+    return folder
+
+
+def search_frames(rid: str = "s", *, takes: int = 2, frames: int = 30, bones: int = 3, **changes) -> list[bytes]:
+    """A valid inline ``search`` (one rig, ``takes`` takes) with header fields replaced by
+    ``changes`` (``options.X`` and ``motions.X`` reach inside)."""
+    from moground import protocol as P
+
+    pos, names, parents = walk_clip(frames=frames, bones=bones)
+    rig = {"armature": "Rig", "bone_names": names, "parents": parents, "fps": 30.0,
+           "takes": [{"action": f"act{i}", "frame_start": 1.0 + i, "positions": pos} for i in range(takes)]}
+    header, arrays = P.make_search_request("a person walks", rigs=[rig], request_id=rid)
+    for key, val in changes.items():
+        if key.startswith("options."):
+            header["options"][key[8:]] = val
+        elif key.startswith("motions."):
+            header["motions"][0][key[8:]] = val
+        else:
+            header[key] = val
+    return P.encode_message(header, arrays)

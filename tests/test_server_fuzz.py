@@ -17,7 +17,7 @@ import zmq
 from moground import protocol as P
 from moground.client import Client
 from moground.errors import ERROR_CODES, MoGroundError
-from server_helpers import ServerProcess, rss_kb, walk_clip
+from server_helpers import ServerProcess, rss_kb, search_frames, synthetic_index, walk_clip
 
 N_MESSAGES = 10_000
 
@@ -43,7 +43,7 @@ def hostile(rng: random.Random, i: int) -> list[bytes]:
     rid = f"fuzz-{i}"
     header, arrays = _valid(rng, rid)
     good = _frames(header, arrays)
-    cat = i % 20
+    cat = i % 24
     if cat == 0:    # random bytes as header
         return [rng.randbytes(rng.randint(0, 64))]
     if cat == 1:    # truncated JSON header
@@ -97,7 +97,45 @@ def hostile(rng: random.Random, i: int) -> list[bytes]:
         return _frames({"protocol": 1, "kind": kind, "request_id": rid}, {"x": np.zeros(2, np.uint8)})
     if cat == 18:   # invalid UTF-8 inside an otherwise fine header
         return [good[0].replace(b"walk", b"w\xffl\xfe"), good[1]]
-    # cat 19: random byte flips in the header until the reference validator rejects it
+    if cat == 19:   # search: an index that is a path, not a name, unknown, or given with takes
+        index = rng.choice(["/etc/passwd", "../mocap", "", "x" * 65, 7, ["mocap"], "nope", "mocap\x00", "mo cap", "mocap\n"])
+        if rng.random() < 0.2:
+            return search_frames(rid, index="mocap")  # an index and inline takes at once
+        return _frames({"protocol": 1, "kind": "search", "request_id": rid, "query": "walk", "index": index}, {})
+    if cat == 20:   # search: the inline takes' structure
+        key, val = rng.choice([("takes", []), ("takes", "all"), ("takes", [{"action": "a", "frame_start": 0, "frames": 29}]),
+                               ("takes", [{"action": "a", "frame_start": 0, "frames": 70}]), ("takes", [None]),
+                               ("takes", [{"action": "a", "frame_start": 0, "frames": -60}, {"action": "b", "frame_start": 0, "frames": 120}]),
+                               ("takes", [{"action": "", "frame_start": 0, "frames": 60}]),
+                               ("takes", [{"action": "a", "frame_start": "0", "frames": 60}]),
+                               ("takes", [{"action": "a" * 200, "frame_start": 0, "frames": 60}]),
+                               ("array", "positions_7"), ("array", None), ("armature", 5), ("fps", 0),
+                               ("bone_names", ["a"]), ("up_axis", "X")])
+        return search_frames(rid, **{f"motions.{key}": val})
+    if cat == 21:   # search: query and options
+        if rng.random() < 0.4:
+            return search_frames(rid, query=rng.choice(["", " ", "q" * 5000, 5, None, ["walk"]]))
+        key, val = rng.choice([("top", 0), ("top", 10**9), ("top", "5"), ("top", True), ("top", 2.5), ("bogus", 1),
+                               ("min_s", -1), ("min_s", 0), ("max_s", 1e9), ("path", 5), ("path", "x" * 300),
+                               ("path", "")])
+        frames = search_frames(rid, **{f"options.{key}": val})
+        if rng.random() < 0.1:
+            return search_frames(rid, options=rng.choice([[], "top=5", 3]))
+        return frames
+    if cat == 22:   # search: non-finite motion in one take, too many takes, motion past the budget
+        what = rng.randrange(3)
+        if what == 0:
+            frames = search_frames(rid, takes=3)
+            pos = np.frombuffer(frames[1], np.float32).copy()
+            pos[rng.randrange(pos.size)] = rng.choice([np.nan, np.inf, -np.inf])
+            return [frames[0], pos.tobytes()]
+        if what == 1:
+            return search_frames(rid, takes=P.LIMITS["max_search_takes"] + 1, frames=2, bones=1)
+        frames = search_frames(rid, takes=8, frames=2_000, bones=1)
+        head = json.loads(frames[0])
+        head["motions"][0]["fps"] = 10.0  # 1,600 s of motion in 64 KB
+        return [json.dumps(head).encode(), frames[1]]
+    # cat 23: random byte flips in the header until the reference validator rejects it
     for _ in range(20):
         head = bytearray(good[0])
         for _ in range(rng.randint(1, 6)):
@@ -111,7 +149,8 @@ def hostile(rng: random.Random, i: int) -> list[bytes]:
 
 
 def test_fuzz_10k_hostile_messages(tmp_path):
-    srv = ServerProcess(tmp_path / "fuzz.log", "--workers", "1")
+    index = synthetic_index(tmp_path / "mocap")
+    srv = ServerProcess(tmp_path / "fuzz.log", "--workers", "1", "--index", f"mocap={index}")
     rng = random.Random(1234)
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
@@ -145,12 +184,15 @@ def test_fuzz_10k_hostile_messages(tmp_path):
         codes = [r["error"]["code"] for r in replies]
         assert set(codes) <= set(ERROR_CODES), set(codes) - set(ERROR_CODES)
         # the categories reach the intended codes, not just bad_request
-        assert {"bad_request", "bad_motion", "bad_prompt", "too_large", "unknown_kind", "unsupported_protocol"} <= set(codes)
+        assert {"bad_request", "bad_motion", "bad_prompt", "too_large", "unknown_kind", "unsupported_protocol",
+                "unknown_index"} <= set(codes)
         growth_kb = rss[-1] - rss[0]
         assert growth_kb < 16_384, f"front-end RSS grew {growth_kb} kB over {N_MESSAGES - 2000} messages"
         with Client(srv.address, timeout_s=5) as c:
             pos, names, parents = walk_clip()
             assert c.ground(pos, names, parents, 30.0, prompt="walk then jump")["sub_actions"] == ["walk", "jump"]
+            head, _ = c.request(*P.decode_message(search_frames("after-fuzz")))
+            assert [h["action"] for h in head["hits"]] == ["act0", "act1"]
         print(f"\n{N_MESSAGES} hostile messages in {elapsed:.1f} s; RSS {rss[0]} -> {rss[-1]} kB; "
               f"codes {sorted(set(codes))}")
     finally:

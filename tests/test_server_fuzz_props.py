@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from moground import protocol as P
 from moground.errors import ERROR_CODES
-from server_helpers import ServerProcess
+from server_helpers import ServerProcess, synthetic_index
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -28,12 +28,14 @@ SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
 
 @pytest.fixture(scope="module")
 def wire(tmp_path_factory):
-    srv = ServerProcess(tmp_path_factory.mktemp("props") / "server.log", "--workers", "1")
+    folder = tmp_path_factory.mktemp("props")
+    index = synthetic_index(folder / "mocap")
+    srv = ServerProcess(folder / "server.log", "--workers", "1", "--index", f"mocap={index}")
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.connect(srv.address)
-    state = {"sock": sock, "srv": srv, "n": 0}
+    state = {"sock": sock, "srv": srv, "n": 0, "search_ok": 0}
     yield state
     sock.close()
     ctx.term()
@@ -117,6 +119,61 @@ def ground_request(draw):
     return [json.dumps(header, allow_nan=True).encode(), pos.tobytes()]
 
 
+SEARCH_FIELDS = ("protocol", "kind", "request_id", "query", "options", "top", "min_s", "max_s", "path", "index",
+                 "index+motions", "armature", "bone_names", "parents", "fps", "up_axis", "array", "takes", "action",
+                 "frame_start", "frames", "nan")
+
+
+@st.composite
+def search_request(draw):
+    """An index search or inline takes (one or two rigs) with none or one field broken
+    (a search has so many fields that breaking each at random would leave none valid)."""
+    broken = draw(st.one_of(st.none(), st.sampled_from(SEARCH_FIELDS)))
+
+    def pick(field, valid, edge=ANY):
+        return draw(edge if field == broken else valid)
+
+    header = {"protocol": pick("protocol", st.just(1)), "kind": pick("kind", st.just("search")),
+              "request_id": pick("request_id", st.uuids().map(str), TEXT),
+              "query": pick("query", st.sampled_from(["a person kicks", "walk"]), TEXT)}
+    header["options"] = pick("options", st.fixed_dictionaries({}, optional={
+        "top": st.just(pick("top", st.integers(1, 50), NUMBERS)),
+        "min_s": st.just(pick("min_s", st.just(0.5), NUMBERS)),
+        "max_s": st.just(pick("max_s", st.just(4.0), NUMBERS)),
+        "path": st.just(pick("path", st.just("*"), TEXT))}), st.dictionaries(TEXT, ANY, max_size=3) | ANY)
+    if draw(st.integers(0, 3)) == 0:
+        header["index"] = pick("index", st.sampled_from(["mocap", "other"]), TEXT)
+        if broken == "index+motions":
+            header["motions"] = draw(ANY)
+        return [json.dumps(header, allow_nan=True).encode()]
+    motions, buffers, descs = [], [], []
+    for r in range(draw(st.integers(1, 2))):
+        bones = draw(st.integers(1, 4))
+        counts = draw(st.lists(st.integers(2, 20), min_size=1, max_size=4))
+        pos = np.zeros((sum(counts), bones, 3), "<f4")
+        pos[:, :, 0] = np.linspace(0, 1, len(pos))[:, None]
+        if broken == "nan":
+            pos.flat[draw(st.integers(0, pos.size - 1))] = draw(st.sampled_from([np.nan, np.inf]))
+        takes = [{"action": pick("action", st.just(f"act{i}"), TEXT),
+                  "frame_start": pick("frame_start", st.just(1.0), NUMBERS),
+                  "frames": pick("frames", st.just(c), NUMBERS)} for i, c in enumerate(counts)]
+        motions.append({
+            "armature": pick("armature", st.sampled_from(["Rig", None]), TEXT),
+            "bone_names": pick("bone_names", st.just([f"b{i}" for i in range(bones)]),
+                               st.lists(TEXT, min_size=bones, max_size=bones)),
+            "parents": pick("parents", st.just([-1] + list(range(bones - 1)))),
+            "fps": pick("fps", st.sampled_from([30.0, 0.01, 10_000.0]), NUMBERS),
+            "up_axis": pick("up_axis", st.just("Z"), TEXT),
+            "array": pick("array", st.just(f"positions_{r}"), TEXT),
+            "takes": pick("takes", st.just(takes), st.lists(ANY, max_size=3) | ANY),
+        })
+        descs.append({"name": f"positions_{r}", "dtype": "float32", "shape": list(pos.shape), "frame": r + 1})
+        buffers.append(pos.tobytes())
+    header["motions"] = motions
+    header["arrays"] = descs
+    return [json.dumps(header, allow_nan=True).encode(), *buffers]
+
+
 def _check_reply(wire, frames: list[bytes]) -> dict:
     sock = wire["sock"]
     sock.send_multipart(frames)
@@ -145,6 +202,18 @@ def test_every_ground_request_gets_a_coded_reply(wire, frames):
     _check_reply(wire, frames)
 
 
+@SETTINGS
+@given(frames=search_request())
+def test_every_search_request_gets_a_coded_reply(wire, frames):
+    head = _check_reply(wire, frames)
+    if head["ok"]:  # what the front end let through reached the worker's real parsing intact
+        request = json.loads(frames[0])
+        assert request.get("index") in (None, "mocap")
+        sent = [t["action"] for m in request.get("motions") or [] for t in m["takes"]]
+        assert [h["action"] for h in head["hits"]] == sent
+        wire["search_ok"] += bool(sent)
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(frames=st.integers(2, 72_000), fps=st.one_of(st.floats(0.001, 10_000), st.sampled_from([0.001, 0.01, 1.0])))
 def test_the_duration_budget_holds_before_any_work(frames, fps):
@@ -161,6 +230,7 @@ def test_the_duration_budget_holds_before_any_work(frames, fps):
 
 def test_server_survived_the_fuzz(wire):
     assert wire["srv"].proc.poll() is None
+    assert wire["search_ok"] > 0, "no generated inline search was valid: the property checked only refusals"
     sock = wire["sock"]
     sock.send(json.dumps({"protocol": 1, "kind": "health", "request_id": "after"}).encode())
     assert sock.poll(5000)

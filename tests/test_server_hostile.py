@@ -16,7 +16,7 @@ import zmq
 
 from moground import protocol as P
 from moground.client import Client
-from server_helpers import ServerProcess, rss_kb, sleepy_prompt, walk_clip
+from server_helpers import ServerProcess, rss_kb, search_frames, sleepy_prompt, walk_clip
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,13 @@ SURROGATE_CASES = [
     ("option key", _ground_frames(options={"@@": 1})),
     ("decompose prompt", [json.dumps({"protocol": 1, "kind": "decompose", "request_id": "d",
                                       "prompt": "walk @@ then run"}).encode()]),
+    ("search query", search_frames("g", query="kick @@")),
+    ("search index", [json.dumps({"protocol": 1, "kind": "search", "request_id": "g", "query": "walk",
+                                  "index": "mo@@"}).encode()]),
+    ("search action", search_frames("g", **{"motions.takes": [{"action": "a@@", "frame_start": 0, "frames": 30},
+                                                             {"action": "b", "frame_start": 0, "frames": 30}]})),
+    ("search armature", search_frames("g", **{"motions.armature": "@@"})),
+    ("search path glob", search_frames("g", **{"options.path": "*@@*"})),
 ]
 
 
@@ -172,11 +179,59 @@ def test_work_is_bounded_by_duration_not_only_by_frames(server, fps, frames, lim
     _alive(server)
 
 
+@pytest.mark.parametrize("case,limit", [
+    ("takes", "max_search_takes"),      # 513 two-frame takes
+    ("duration", "max_duration_s"),     # eight takes, each within the budget, 1,600 s together
+    ("frames", "max_frames"),           # two rigs of 40,000 frames: each fine, 80,000 together
+])
+def test_a_search_of_many_takes_is_bounded_like_one_long_take(server, case, limit):
+    if case == "takes":
+        frames = search_frames("many", takes=P.LIMITS["max_search_takes"] + 1, frames=2, bones=1)
+    elif case == "duration":
+        frames = search_frames("long", takes=8, frames=2_000, bones=1)
+        head = json.loads(frames[0])
+        head["motions"][0]["fps"] = 10.0
+        frames = [json.dumps(head).encode(), frames[1]]
+    else:
+        pos = np.zeros((40_000, 1, 3), np.float32)
+        rig = {"bone_names": ["hips"], "parents": [-1], "fps": 120.0,
+               "takes": [{"action": "a", "frame_start": 0, "positions": pos}]}
+        frames = P.encode_message(*P.make_search_request("walk", rigs=[rig, rig], request_id="big"))
+    ctx = zmq.Context()
+    sock = _dealer(ctx, server.address)
+    try:
+        t0 = time.monotonic()
+        reply = _ask(sock, frames)
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        sock.close()
+        ctx.term()
+    assert reply["ok"] is False and reply["error"]["code"] == "too_large", reply
+    assert limit in reply["error"]["message"]
+    _alive(server)
+
+
+def test_a_search_names_an_index_never_a_path(server):
+    ctx = zmq.Context()
+    sock = _dealer(ctx, server.address)
+    try:
+        for index, code in (("/srv/mocap", "bad_request"), ("../mocap", "bad_request"), ("C:\\mocap", "bad_request"),
+                            ("mocap", "unknown_index")):
+            reply = _ask(sock, [json.dumps({"protocol": 1, "kind": "search", "request_id": "p", "query": "walk",
+                                            "index": index}).encode()])
+            assert reply["error"]["code"] == code, (index, reply)
+        assert "none (start it with --index NAME=PATH)" in reply["error"]["message"]
+    finally:
+        sock.close()
+        ctx.term()
+    _alive(server)
+
+
 def test_info_reports_the_whole_budget(server):
     with Client(server.address, timeout_s=5) as c:
         limits = c.info()["limits"]
     for key in ("max_duration_s", "max_model_frames", "max_frames", "max_sub_actions", "upload_stall_s",
-                "llm_max_reply_bytes", "llm_max_s", "max_message_bytes"):
+                "llm_max_reply_bytes", "llm_max_s", "max_message_bytes", "max_search_takes", "max_search_top"):
         assert key in limits, key
 
 

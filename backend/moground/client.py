@@ -26,6 +26,7 @@ from .protocol import (
     make_decompose_request,
     make_ground_request,
     make_request,
+    make_search_request,
     new_request_id,
     DEFAULT_ADDRESS,
     PROTOCOL_VERSION,
@@ -227,3 +228,20 @@ class Client:
             motion["frame_start"], prompt=prompt, method=method, options=options,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
         )
+
+    def search(
+        self,
+        query: str,
+        *,
+        index: str | None = None,
+        rigs: Sequence[Mapping[str, Any]] | None = None,
+        options: Mapping[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """Moments matching ``query`` in the server index named ``index`` or in the takes
+        of ``rigs`` (see ``protocol.make_search_request``; the add-on sends the actions of
+        the open file). Returns ``hits`` (best first), ``searched``, ``timings_ms``."""
+        header, arrays = make_search_request(query, index=index, rigs=rigs, options=options)
+        reply, _ = self.request(header, arrays, timeout_s=timeout_s)
+        keys = ("index", "hits", "searched", "timings_ms")
+        return {k: reply[k] for k in keys if k in reply}

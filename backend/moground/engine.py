@@ -46,6 +46,7 @@ class GroundingEngine:
         device: str = "cpu",
         seed: int = 0,
         llm: LLMConfig | None = None,
+        indexes: Mapping[str, str] | None = None,
         **encoder_options: Any,
     ) -> None:
         self.device = device
@@ -55,6 +56,22 @@ class GroundingEngine:
         self.encoder = load_encoder(encoder, encoder_path, device=device, **encoder_options)
         # describe() counts parameters: ask once, not on every request
         self.untrained = not self.encoder.describe().get("trained", True)
+        self._library = None
+        if indexes:  # opened (and checked against this encoder) now, not at the first search
+            self._library = self._library_search(indexes)
+
+    def _library_search(self, indexes: Mapping[str, str] | None = None):
+        from .library.service import LibrarySearch
+
+        return LibrarySearch(self.encoder, indexes)
+
+    def search(self, query: str, options: Mapping[str, Any] | None = None, *, index: str | None = None,
+               takes: list | None = None) -> dict[str, Any]:
+        """Moments matching ``query`` in a library index this engine opened (by name) or
+        in ``takes`` (``library.sources.Take``, e.g. sent with a request)."""
+        if self._library is None:
+            self._library = self._library_search()
+        return self._library.search(query, options, index=index, takes=takes)
 
     def decompose(self, prompt: str) -> Decomposition:
         """The prompt's phrases with their ``source`` (rules/llm) and any warnings."""

@@ -31,6 +31,8 @@ class OptionRange:
     def describe(self) -> str:
         if self.kind is bool:
             return "true or false"
+        if self.kind is str:
+            return f"a string of at most {self.high:g} characters"
         lo = "(" if self.low_open else "["
         return f"{'an integer' if self.kind is int else 'a number'} in {lo}{self.low:g}, {self.high:g}]"
 
@@ -45,16 +47,30 @@ OPTION_RANGES: dict[str, OptionRange] = {
 """Every option a ground request may carry, its type and valid range (docs/protocol.md)."""
 
 
-def check_option(name: str, value: Any) -> Any:
+MAX_SEARCH_TOP = 1000
+SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
+    "top": OptionRange(int, 1, MAX_SEARCH_TOP, help="hits returned, best first (default 20)"),
+    "min_s": OptionRange(float, 0.0, 3600.0, low_open=True, help="shortest moment in seconds"),
+    "max_s": OptionRange(float, 0.0, 3600.0, low_open=True, help="longest moment in seconds"),
+    "path": OptionRange(str, 1, 256, help="only takes whose file (or take key) matches this glob"),
+}
+"""Every option a search request may carry (the wire ``search`` kind, ``moground search``)."""
+
+
+def check_option(name: str, value: Any, ranges: Mapping[str, OptionRange] = OPTION_RANGES) -> Any:
     """``value`` as the option's type, or BadOption naming the option and its range."""
-    spec = OPTION_RANGES.get(name)
+    spec = ranges.get(name)
     if spec is None:
-        raise BadOption(f"unknown option {str(name)[:40]!r}; known options: {', '.join(OPTION_RANGES)}",
+        raise BadOption(f"unknown option {str(name)[:40]!r}; known options: {', '.join(ranges)}",
                         details={"option": str(name)[:40]})
     bad = BadOption(f"option {name} must be {spec.describe()}, got {repr(value)[:40]}",
                     details={"option": name, "valid": spec.describe()})
     if spec.kind is bool:
         if type(value) is not bool:
+            raise bad
+        return value
+    if spec.kind is str:
+        if type(value) is not str or not spec.low <= len(value) <= spec.high or "\x00" in value:
             raise bad
         return value
     if type(value) is bool or not isinstance(value, (int, float)):
@@ -107,3 +123,24 @@ class GroundOptions:
     def min_frames(self, fps: float) -> int:
         """The shortest segment in frames at ``fps`` (at least one)."""
         return max(1, int(round(self.min_segment_s * fps)))
+
+
+def search_options(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Search options from a wire/CLI mapping (``null`` means the default), checked:
+    the keyword arguments of ``library.search.SearchOptions`` (``path`` → ``path_glob``)."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise BadOption("options must be an object of option: value")
+    out = {k: check_option(k, v, SEARCH_OPTION_RANGES) for k, v in data.items() if v is not None or
+           k not in SEARCH_OPTION_RANGES}
+    check_search_bounds(out.get("min_s"), out.get("max_s"))
+    if "path" in out:
+        out["path_glob"] = out.pop("path")
+    return out
+
+
+def check_search_bounds(min_s: float | None, max_s: float | None) -> None:
+    if min_s is not None and max_s is not None and min_s > max_s:
+        raise BadOption(f"option min_s {min_s:g} is more than max_s {max_s:g}",
+                        details={"option": "min_s", "valid": "at most max_s"})

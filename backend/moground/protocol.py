@@ -26,13 +26,15 @@ from .errors import (
     BadRequest,
     Busy,
     EncoderError,
+    IndexMismatch,
     MoGroundError,
     Timeout,
     TooLarge,
+    UnknownIndex,
     UnmappableRig,
     UnreadableFile,
 )
-from .options import GroundOptions
+from .options import MAX_SEARCH_TOP, GroundOptions, search_options
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
@@ -53,6 +55,9 @@ LIMITS: dict[str, int] = {
     "max_ndim": 4,
     "max_request_id_chars": 128,
     "max_bone_name_chars": 128,
+    "max_name_chars": 128,         # index, armature and action names in a search
+    "max_search_takes": 512,       # takes sent inline with one search
+    "max_search_top": MAX_SEARCH_TOP,
     "upload_stall_s": 30,          # a connection silent this long (e.g. mid-upload) is dropped
     "llm_max_reply_bytes": 1_048_576,  # LLM reply body, on the wire and after decompression
     "llm_max_s": 300,              # ceiling of the LLM total deadline (--llm-timeout, default 30)
@@ -63,7 +68,7 @@ the ``info`` request. Frame and bone limits bound a 10-minute take of a dense ri
 duration and model-frame limits bound the work, whatever the frame rate; the byte limit
 bounds memory per request."""
 
-REQUEST_KINDS: tuple[str, ...] = ("ground", "decompose", "info", "health")
+REQUEST_KINDS: tuple[str, ...] = ("ground", "decompose", "search", "info", "health")
 
 DTYPES: dict[str, np.dtype] = {
     "float32": np.dtype("<f4"),
@@ -76,6 +81,8 @@ DTYPES: dict[str, np.dtype] = {
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _METHOD_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+INDEX_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+"""A server index name (``moground serve --index NAME=PATH``): what clients send, never a path."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -109,7 +116,7 @@ _ERRORS_BY_CODE: dict[str, type[MoGroundError]] = {
     cls.code: cls
     for cls in (
         BadRequest, BadPrompt, BadMotion, UnreadableFile, UnmappableRig, TooLarge,
-        Busy, Timeout, EncoderError, UnsupportedProtocol, UnknownKind,
+        Busy, Timeout, EncoderError, UnsupportedProtocol, UnknownKind, IndexMismatch, UnknownIndex,
     )
 }
 
@@ -322,6 +329,46 @@ def make_ground_request(
     return header, {"positions": np.asarray(positions, dtype=np.float32)}
 
 
+def make_search_request(
+    query: str,
+    *,
+    index: str | None = None,
+    rigs: Sequence[Mapping[str, Any]] | None = None,
+    options: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> tuple[dict, dict]:
+    """A ``search`` request: ``query`` over the server index named ``index``, or over
+    takes sent with it. Each rig is a ground-style motion (``bone_names``, ``parents``,
+    ``fps``, optional ``up_axis`` (default Z), ``units_to_m``, ``armature``) with
+    ``takes``: ``[{"action", "frame_start", "positions" [T, B, 3]}]``; a rig's takes travel
+    stacked in one array, so a file's many actions fit the ``max_arrays`` budget."""
+    header = _base_header("search", request_id)
+    header.update(query=query, options=dict(options or {}))
+    arrays: dict[str, np.ndarray] = {}
+    if index is not None:
+        header["index"] = index
+    if rigs is not None:
+        motions = []
+        for i, rig in enumerate(rigs):
+            name = f"positions_{i}"
+            takes = list(rig["takes"])
+            arrays[name] = np.concatenate([np.asarray(t["positions"], dtype=np.float32) for t in takes]) \
+                if takes else np.zeros((0, len(rig["bone_names"]), 3), np.float32)
+            motions.append({
+                "armature": None if rig.get("armature") is None else str(rig["armature"]),
+                "bone_names": [str(n) for n in rig["bone_names"]],
+                "parents": [int(p) for p in rig["parents"]],
+                "fps": float(rig["fps"]),
+                "up_axis": str(rig.get("up_axis", "Z")),
+                "units_to_m": float(rig.get("units_to_m", 1.0)),
+                "array": name,
+                "takes": [{"action": str(t["action"]), "frame_start": float(t["frame_start"]),
+                           "frames": int(np.shape(t["positions"])[0])} for t in takes],
+            })
+        header["motions"] = motions
+    return header, arrays
+
+
 def validate_request(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, limits: Mapping[str, int] = LIMITS) -> None:
     """Kind-specific checks on a decoded request: everything a worker relies on.
 
@@ -344,6 +391,9 @@ def validate_request(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         if arrays:
             raise ProtocolError("a decompose request carries no arrays")
         _check_prompt(header.get("prompt"), limits, required=True)
+        return
+    if kind == "search":
+        _validate_search(header, arrays, limits)
         return
     _validate_ground(header, arrays, limits)
 
@@ -372,13 +422,13 @@ def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = 
                        f"{duration:,.1f} s resampled to {model_fps:g} fps make {resampled:,} frames")
 
 
-def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool) -> None:
+def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool, field: str = "prompt") -> None:
     if prompt is None and not required:
         return
     if not isinstance(prompt, str) or not prompt.strip():
-        raise BadPromptData("prompt must be a non-empty string")
+        raise BadPromptData(f"{field} must be a non-empty string")
     if len(prompt) > limits["max_prompt_chars"]:
-        raise MessageTooLarge(f"prompt has {len(prompt)} characters; the limit is {limits['max_prompt_chars']}")
+        raise MessageTooLarge(f"{field} has {len(prompt)} characters; the limit is {limits['max_prompt_chars']}")
 
 
 def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray], limits: Mapping[str, int]) -> None:
@@ -387,39 +437,9 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         raise ProtocolError("a ground request needs a 'motion' object (bone_names, parents, fps, frame_start, up_axis)")
     if set(arrays) != {"positions"}:
         raise ProtocolError(f"a ground request carries exactly one array 'positions', got {sorted(arrays)}")
-    pos = arrays["positions"]
-    if pos.dtype != DTYPES["float32"] or pos.ndim != 3 or pos.shape[2] != 3:
-        raise BadMotionData(f"positions must be float32 [T, B, 3], got {pos.dtype.name} {list(pos.shape)}")
-    frames, bones = pos.shape[0], pos.shape[1]
-    if frames > limits["max_frames"]:
-        raise MessageTooLarge(f"{frames} frames; the limit is {limits['max_frames']}")
-    if bones > limits["max_bones"]:
-        raise MessageTooLarge(f"{bones} bones; the limit is {limits['max_bones']}")
-    if frames < 2 or bones < 1:
-        raise BadMotionData(f"motion needs at least 2 frames and 1 bone, got {frames} frames, {bones} bones")
-    names, parents = motion.get("bone_names"), motion.get("parents")
-    if not isinstance(names, list) or len(names) != bones or not all(
-        isinstance(n, str) and 0 < len(n) <= limits["max_bone_name_chars"] for n in names
-    ):
-        raise BadMotionData(f"motion.bone_names must list {bones} non-empty names (one per bone)")
-    if len(set(names)) != len(names):
-        raise BadMotionData("motion.bone_names has duplicates")
-    if not isinstance(parents, list) or len(parents) != bones or not all(
-        type(p) is int and -1 <= p < bones for p in parents
-    ):
-        raise BadMotionData(f"motion.parents must list {bones} integers in -1..{bones - 1}")
-    for key, lo, hi in (("fps", 1e-3, 10_000.0), ("frame_start", -1e9, 1e9), ("units_to_m", 1e-6, 1e6)):
-        val = motion.get(key, 1.0 if key == "units_to_m" else None)
-        if type(val) not in (int, float) or not math.isfinite(val) or not lo <= val <= hi:
-            raise BadMotionData(f"motion.{key} must be a finite number in [{lo:g}, {hi:g}], got {str(val)[:40]}")
-    check_motion_budget(frames, motion["fps"], limits=limits)
-    if motion.get("up_axis", "Z") not in ("Y", "Z"):
-        raise BadMotionData(f"motion.up_axis must be 'Y' or 'Z', got {str(motion.get('up_axis'))[:20]!r}")
-    if not np.isfinite(pos).all():
-        bad = np.argwhere(~np.isfinite(pos))[0]
-        raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {names[int(bad[1])]!r} "
-                            f"(source frame {motion['frame_start'] + int(bad[0]):g})",
-                            details={"frame": motion["frame_start"] + int(bad[0]), "bone": names[int(bad[1])]})
+    _check_motion(motion, arrays["positions"], limits)
+    check_motion_budget(arrays["positions"].shape[0], motion["fps"], limits=limits)
+    _check_finite(motion, arrays["positions"])
     prompt, actions = header.get("prompt"), header.get("actions")
     _check_prompt(prompt, limits, required=actions is None)
     if actions is not None:
@@ -440,6 +460,117 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         raise ProtocolError("rig_override must be an object or null")
     if override and not all(isinstance(k, str) and isinstance(v, str) for k, v in override.items()):
         raise ProtocolError("rig_override must map canonical joint names to bone names (strings)")
+
+
+def _check_motion(motion: Mapping[str, Any], pos: np.ndarray, limits: Mapping[str, int],
+                  *, frame_start: bool = True, where: str = "motion") -> None:
+    """The checks of one wire motion (a ground's ``motion``, a search's ``motions[i]``)
+    against its positions, except the budget and finiteness (the caller's, once)."""
+    if pos.dtype != DTYPES["float32"] or pos.ndim != 3 or pos.shape[2] != 3:
+        raise BadMotionData(f"positions must be float32 [T, B, 3], got {pos.dtype.name} {list(pos.shape)}")
+    frames, bones = pos.shape[0], pos.shape[1]
+    if frames > limits["max_frames"]:
+        raise MessageTooLarge(f"{frames} frames; the limit is {limits['max_frames']}")
+    if bones > limits["max_bones"]:
+        raise MessageTooLarge(f"{bones} bones; the limit is {limits['max_bones']}")
+    if frames < 2 or bones < 1:
+        raise BadMotionData(f"motion needs at least 2 frames and 1 bone, got {frames} frames, {bones} bones")
+    names, parents = motion.get("bone_names"), motion.get("parents")
+    if not isinstance(names, list) or len(names) != bones or not all(
+        isinstance(n, str) and 0 < len(n) <= limits["max_bone_name_chars"] for n in names
+    ):
+        raise BadMotionData(f"{where}.bone_names must list {bones} non-empty names (one per bone)")
+    if len(set(names)) != len(names):
+        raise BadMotionData(f"{where}.bone_names has duplicates")
+    if not isinstance(parents, list) or len(parents) != bones or not all(
+        type(p) is int and -1 <= p < bones for p in parents
+    ):
+        raise BadMotionData(f"{where}.parents must list {bones} integers in -1..{bones - 1}")
+    keys = [("fps", 1e-3, 10_000.0), ("units_to_m", 1e-6, 1e6)] + ([("frame_start", -1e9, 1e9)] if frame_start else [])
+    for key, lo, hi in keys:
+        _check_number(motion.get(key, 1.0 if key == "units_to_m" else None), f"{where}.{key}", lo, hi)
+    if motion.get("up_axis", "Z") not in ("Y", "Z"):
+        raise BadMotionData(f"{where}.up_axis must be 'Y' or 'Z', got {str(motion.get('up_axis'))[:20]!r}")
+
+
+def _check_number(val: Any, what: str, lo: float, hi: float) -> None:
+    if type(val) not in (int, float) or not math.isfinite(val) or not lo <= val <= hi:
+        raise BadMotionData(f"{what} must be a finite number in [{lo:g}, {hi:g}], got {str(val)[:40]}")
+
+
+def _check_finite(motion: Mapping[str, Any], pos: np.ndarray, offset: float | None = None) -> None:
+    """NaN/inf anywhere: bad_motion naming the first bad frame (source numbering) and bone."""
+    if np.isfinite(pos).all():
+        return
+    bad = np.argwhere(~np.isfinite(pos))[0]
+    frame = (motion.get("frame_start", 0) if offset is None else offset) + int(bad[0])
+    bone = motion["bone_names"][int(bad[1])]
+    raise BadMotionData(f"non-finite position at frame index {int(bad[0])}, bone {bone!r} (source frame {frame:g})",
+                        details={"frame": frame, "bone": bone})
+
+
+def _validate_search(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray], limits: Mapping[str, int]) -> None:
+    """A search names a server index or carries takes, never both and never a path."""
+    _check_prompt(header.get("query"), limits, required=True, field="query")
+    search_options(header.get("options"))  # unknown or out of range: bad_request naming the option
+    index, motions = header.get("index"), header.get("motions")
+    if (index is None) == (motions is None):
+        raise ProtocolError("a search names a server 'index' or sends 'motions', exactly one of them")
+    if index is not None:
+        if not isinstance(index, str) or not INDEX_NAME_RE.fullmatch(index):
+            raise ProtocolError(f"index must be an index name ({INDEX_NAME_RE.pattern}), got {str(index)[:80]!r}; "
+                                "a search never sends a path")
+        if arrays:
+            raise ProtocolError("a search of a server index carries no arrays")
+        return
+    if not isinstance(motions, list) or not motions:
+        raise ProtocolError("motions must be a non-empty list of rigs, each with its takes")
+    if len(motions) > limits["max_arrays"] or not all(
+            isinstance(m, dict) and isinstance(m.get("array"), str) for m in motions):
+        raise ProtocolError(f"motions must list at most {limits['max_arrays']} objects, each naming its 'array'")
+    used = [m["array"] for m in motions]
+    if sorted(used) != sorted(arrays) or len(set(used)) != len(used):
+        raise ProtocolError(f"each of motions[] names its own array; arrays sent: {sorted(arrays)}")
+    n_takes = n_frames = 0
+    duration = 0.0
+    for i, motion in enumerate(motions):
+        where = f"motions[{i}]"
+        pos = arrays[motion["array"]]
+        _check_motion(motion, pos, limits, frame_start=False, where=where)
+        _check_name(motion.get("armature"), f"{where}.armature", limits, optional=True)
+        takes = motion.get("takes")
+        if not isinstance(takes, list) or not takes:
+            raise ProtocolError(f"{where}.takes must be a non-empty list of {{action, frame_start, frames}}")
+        n_takes += len(takes)
+        if n_takes > limits["max_search_takes"]:
+            raise MessageTooLarge(f"more than {limits['max_search_takes']} takes; the limit is max_search_takes",
+                                  details={"limit": "max_search_takes", "max": limits["max_search_takes"]})
+        row = 0
+        for j, take in enumerate(takes):
+            what = f"{where}.takes[{j}]"
+            if not isinstance(take, dict):
+                raise ProtocolError(f"{what} must be an object {{action, frame_start, frames}}")
+            _check_name(take.get("action"), f"{what}.action", limits)
+            _check_number(take.get("frame_start"), f"{what}.frame_start", -1e9, 1e9)
+            count = take.get("frames")
+            if type(count) is not int or not 2 <= count <= pos.shape[0] - row:
+                raise BadMotionData(f"{what}.frames must be an integer from 2 to the rows left in "
+                                    f"{motion['array']} ({pos.shape[0] - row}), got {str(count)[:40]}")
+            _check_finite(motion, pos[row : row + count], offset=take["frame_start"])
+            row += count
+        if row != pos.shape[0]:
+            raise BadMotionData(f"{where}.takes cover {row} of the {pos.shape[0]} rows of {motion['array']}")
+        n_frames += pos.shape[0]
+        duration += pos.shape[0] / motion["fps"]
+    # the takes together cost like one ground request over their concatenation
+    check_motion_budget(n_frames, n_frames / duration, limits=limits)
+
+
+def _check_name(value: Any, what: str, limits: Mapping[str, int], *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not 0 < len(value) <= limits["max_name_chars"]:
+        raise BadMotionData(f"{what} must be a name of 1..{limits['max_name_chars']} characters")
 
 
 # --------------------------------------------------------------------------- replies

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", type=int, default=16, help="requests that may wait for a worker before `busy` (default 16)")
     p.add_argument("--deadline", type=float, default=120.0, help="seconds per request before `timeout` (default 120)")
     p.add_argument("--drain", type=float, default=30.0, help="seconds in-flight work may finish on shutdown (default 30)")
+    p.add_argument("--index", action="append", default=[], metavar="NAME=PATH",
+                   help="serve the library index at PATH (built by `moground index`) to `search` requests "
+                        "as NAME; repeat for several. Clients name an index, never a path")
     p.add_argument("--ray", action="store_true", help="run the engine as a Ray Serve deployment (extra `farm`)")
     p.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local Ray)")
     p.add_argument("--engine-factory", default=None, help=argparse.SUPPRESS)  # tests swap the engine here
@@ -33,6 +36,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_encoder_args(p)
     add_llm_args(p)
     p.set_defaults(func=run)
+
+
+def parse_indexes(specs: list[str]) -> dict[str, str]:
+    """``NAME=PATH`` arguments → {name: absolute folder}; a bad name or a repeated one
+    is a usage error before anything starts."""
+    from pathlib import Path
+
+    from ..errors import BadRequest
+    from ..protocol import INDEX_NAME_RE
+
+    out: dict[str, str] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not path:
+            raise BadRequest(f"--index {spec!r}: expected NAME=PATH, e.g. --index mocap=/libraries/mocap")
+        if not INDEX_NAME_RE.fullmatch(name):
+            raise BadRequest(f"--index {spec!r}: the name must match {INDEX_NAME_RE.pattern}")
+        if name in out:
+            raise BadRequest(f"--index {name} is given twice")
+        out[name] = str(Path(path).expanduser().resolve())
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         llm=None if llm is None else asdict(llm), seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
         deadline_s=args.deadline, drain_s=args.drain, engine_factory=args.engine_factory or DEFAULT_FACTORY,
         ray=args.ray, ray_address=args.ray_address, parent_pid=args.parent_pid,
+        indexes=parse_indexes(args.index),
     )
     if args.upload_stall is not None:
         cfg.upload_stall_s = args.upload_stall

@@ -27,7 +27,7 @@ from ..grounding.window import window_cover
 from .identity import check_identity, encoder_identity
 from .sources import FoundFile, Take, content_digest, discover, in_shard, read_takes
 from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, load_manifest,
-                    write_index)
+                    memory_index, write_index)
 
 DEFAULT_SCALES_S: tuple[float, ...] = FusedConfig().scales_s
 POOL_CHUNK = 256  # windows pooled per call: bounds memory on hour-long takes
@@ -116,6 +116,14 @@ def encode_take(encoder: MotionTextEncoder, take: Take, scales_s: tuple[float, .
         windows=emb.numpy().astype(np.float16),
         spans=np.concatenate(spans),
     )
+
+
+def inline_index(encoder: MotionTextEncoder, takes: list[Take],
+                 scales_s: tuple[float, ...] = DEFAULT_SCALES_S) -> LibraryIndex:
+    """An index of takes that live nowhere on disk (sent with a search request),
+    encoded like indexed takes and held in memory, for a :class:`Searcher` to search."""
+    manifest = Manifest(encoder=encoder_identity(encoder), scales_s=[float(s) for s in scales_s])
+    return memory_index(manifest, [encode_take(encoder, t, scales_s) for t in takes])
 
 
 def encode_file(encoder: MotionTextEncoder, found: FoundFile, opts: IndexOptions) -> list[EncodedTake]:

@@ -3,7 +3,9 @@ to a query encoded with these, so a mismatch is refused instead of ranked."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,23 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=16)
+def _digest_of(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(path)
+
+
+def weights_sha256(path: str | Path) -> str:
+    """SHA-256 of a weights file, hashed once per (path, size, mtime): a server checks
+    the identity on every search of inline takes and must not re-read the weights."""
+    st = os.stat(path)
+    return _digest_of(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
 def encoder_identity(encoder: MotionTextEncoder) -> dict[str, Any]:
     """Name, weights digest and the shapes an index depends on."""
     desc = encoder.describe()
     weights = desc.get("weights")
-    digest = file_sha256(weights) if weights and Path(weights).is_file() else None
+    digest = weights_sha256(weights) if weights and Path(weights).is_file() else None
     return {
         "name": encoder.name,
         "weights_sha256": digest,

@@ -20,6 +20,7 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from ..errors import BadRequest
+from ..options import MAX_SEARCH_TOP, SEARCH_OPTION_RANGES, check_option, check_search_bounds
 from ..grounding.changepoint import novelty_curve
 from ..grounding.fused import FusedConfig, single_query_span
 from ..grounding.phrases import encode_phrases
@@ -27,7 +28,7 @@ from ..grounding.window import standardise_rows
 from .identity import check_identity, encoder_identity
 from .store import LibraryIndex, TakeRecord
 
-MAX_TOP = 1000
+MAX_TOP = MAX_SEARCH_TOP
 
 
 @dataclass
@@ -43,14 +44,12 @@ class SearchOptions:
     expand_phrases: bool = False
 
     def __post_init__(self) -> None:
-        if not 1 <= int(self.top) <= MAX_TOP:
-            raise BadRequest(f"top must be between 1 and {MAX_TOP}, got {self.top}")
-        for name in ("min_s", "max_s"):
+        # the ranges of options.SEARCH_OPTION_RANGES: the same checks for the wire and the CLI
+        for name, wire in (("top", "top"), ("min_s", "min_s"), ("max_s", "max_s"), ("path_glob", "path")):
             value = getattr(self, name)
-            if value is not None and not (np.isfinite(value) and value > 0):
-                raise BadRequest(f"{name} must be a positive number of seconds, got {value}")
-        if self.min_s and self.max_s and self.min_s > self.max_s:
-            raise BadRequest(f"min_s {self.min_s} is more than max_s {self.max_s}")
+            if value is not None:
+                setattr(self, name, check_option(wire, value, SEARCH_OPTION_RANGES))
+        check_search_bounds(self.min_s, self.max_s)
         if not 1 <= int(self.candidates) <= 10 * MAX_TOP:
             raise BadRequest(f"candidates must be between 1 and {10 * MAX_TOP}, got {self.candidates}")
 

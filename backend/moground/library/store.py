@@ -20,7 +20,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -147,6 +147,13 @@ class LibraryIndex:
     def hours(self) -> float:
         return sum(t.duration_s for t in self.manifest.takes) / 3600.0
 
+    def summary(self) -> dict[str, Any]:
+        """What a server tells clients about an index it serves (never its folder)."""
+        enc = self.manifest.encoder
+        return {"takes": len(self.takes), "files": len(self.manifest.files), "hours": round(self.hours(), 4),
+                "encoder": enc.get("name"), "weights_sha256": (enc.get("weights_sha256") or "")[:12] or None,
+                "updated": self.manifest.updated}
+
     def bytes_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
@@ -196,27 +203,31 @@ def check_out(path: str | os.PathLike) -> Path:
     return target
 
 
-def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
-                frame_dim: int, embed_dim: int) -> Manifest:
-    """Lay the encoded takes out in arrays and replace the index folder at ``path``
-    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
-    target = check_out(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+Allocate = Callable[[str, tuple[int, int], type], np.ndarray]
+
+
+def _in_memory(name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
+def layout_takes(manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]], frame_dim: int,
+                 embed_dim: int, allocate: Allocate = _in_memory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lay the encoded takes out take after take in (frames, windows, spans) arrays made
+    by ``allocate(file name, shape, dtype)`` and rebuild ``manifest.files``/``takes`` to
+    point into them. The one layout of an index, on disk or in memory."""
     manifest.files, manifest.takes = {}, []
     n_rows = sum(e.frames.shape[0] for _, encs in takes for e in encs)
     n_wins = sum(e.windows.shape[0] for _, encs in takes for e in encs)
-    frames = np.lib.format.open_memmap(tmp / "frames.npy", mode="w+", dtype=np.float16, shape=(n_rows, frame_dim))
-    windows = np.lib.format.open_memmap(tmp / "windows.npy", mode="w+", dtype=np.float16, shape=(n_wins, embed_dim))
-    spans = np.lib.format.open_memmap(tmp / "spans.npy", mode="w+", dtype=np.int32, shape=(n_wins, 3))
+    frames = allocate("frames.npy", (n_rows, frame_dim), np.float16)
+    windows = allocate("windows.npy", (n_wins, embed_dim), np.float16)
+    spans = allocate("spans.npy", (n_wins, 3), np.int32)
     row = win = 0
     for file_rec, encs in takes:
         file_rec.takes = []
         for enc in encs:
             number = len(manifest.takes)
-            key = file_rec.path if not enc.take else f"{file_rec.path}::{enc.take}"
+            key = enc.take if not file_rec.path else (
+                file_rec.path if not enc.take else f"{file_rec.path}::{enc.take}")
             t, w = enc.frames.shape[0], enc.windows.shape[0]
             frames[row : row + t] = enc.frames
             windows[win : win + w] = enc.windows
@@ -230,9 +241,37 @@ def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[F
             file_rec.takes.append(key)
             row, win = row + t, win + w
         manifest.files[file_rec.path] = file_rec
-    for arr in (frames, windows, spans):
+    return frames, windows, spans
+
+
+def memory_index(manifest: Manifest, takes: list[EncodedTake], label: str = "<inline>") -> LibraryIndex:
+    """An index of ``takes`` held in memory (takes sent with a request, never written):
+    the same layout and the same :class:`LibraryIndex`, so a Searcher works on it unchanged.
+    The takes belong to no file (``file`` is "", ``key`` is the take's name)."""
+    enc = manifest.encoder
+    frame_dim = enc.get("frame_dim") or (takes[0].frames.shape[1] if takes else 0)
+    frames, windows, spans = layout_takes(manifest, [(FileRecord("", ""), list(takes))], frame_dim,
+                                          int(enc["embed_dim"]))
+    return LibraryIndex(Path(label), manifest, frames, windows, spans)
+
+
+def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
+                frame_dim: int, embed_dim: int) -> Manifest:
+    """Lay the encoded takes out in arrays and replace the index folder at ``path``
+    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
+    target = check_out(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+
+    def on_disk(name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
+        return np.lib.format.open_memmap(tmp / name, mode="w+", dtype=dtype, shape=shape)
+
+    arrays = layout_takes(manifest, takes, frame_dim, embed_dim, on_disk)
+    for arr in arrays:
         arr.flush()
-    del frames, windows, spans
+    del arrays
     manifest.updated = now_stamp()
     manifest.created = manifest.created or manifest.updated
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=1))

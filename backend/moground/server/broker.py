@@ -67,12 +67,35 @@ class ServerConfig:
     ray_address: str | None = None
     upload_stall_s: float = LIMITS["upload_stall_s"]  # a silent peer is dropped after this
     parent_pid: int | None = None  # stop when this process is gone (a `moground segment` run)
+    indexes: dict = field(default_factory=dict)  # name → index folder: what `search` may name
 
     def factory_kwargs(self) -> dict:
-        return {
+        kwargs = {
             "encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device, "seed": self.seed,
             "encoder_options": dict(self.encoder_options), "llm": self.llm,
         }
+        if self.indexes:  # only then: engine factories without search keep working
+            kwargs["indexes"] = dict(self.indexes)
+        return kwargs
+
+
+FATAL_LOAD_CODES = ("index_mismatch", "unknown_index", "unreadable_file")
+"""A worker that fails to load for one of these would fail again: stop at once."""
+
+
+def open_catalog(indexes: dict[str, str]) -> dict[str, dict]:
+    """Open each index once (manifest and array shapes, no torch) so that a missing or
+    damaged one stops the server at start; name → what ``info`` says about it."""
+    from ..library.store import LibraryIndex
+
+    catalog = {}
+    for name, path in indexes.items():
+        try:
+            catalog[name] = {"name": name, **LibraryIndex.open(path).summary()}
+        except MoGroundError as exc:
+            exc.message = f"--index {name}={path}: {exc.message}"
+            raise
+    return catalog
 
 
 @dataclass
@@ -119,8 +142,10 @@ class Server:
         self._stop_at: float | None = None
         self._startup_failures = 0
         self._fatal: str | None = None
+        self._fatal_code = "internal"
         self._started = time.monotonic()
         self.bound_endpoint: str | None = None
+        self.catalog: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -132,6 +157,7 @@ class Server:
     def run(self) -> int:
         """Serve until SIGINT/SIGTERM (or :meth:`request_stop`); returns an exit code."""
         check_bind(self.cfg.bind, self.cfg.curve_keys)
+        self.catalog = open_catalog(self.cfg.indexes)
         ctx = zmq.Context()
         tmpdir = tempfile.mkdtemp(prefix="moground-")
         authenticator = None
@@ -178,7 +204,9 @@ class Server:
             ctx.term()
             shutil.rmtree(tmpdir, ignore_errors=True)
         if self._fatal:
-            raise MoGroundError(self._fatal)
+            fatal = MoGroundError(self._fatal)
+            fatal.code = self._fatal_code
+            raise fatal
         log.info("stopped")
         return 0
 
@@ -299,7 +327,14 @@ class Server:
                     "use a fresh id per request", kind=kind))
                 self._log(rid, kind, None, None, t0, "bad_request")
             return
-        n_frames = int(arrays["positions"].shape[0]) if kind == "ground" else None
+        if kind == "search" and header.get("index") is not None and header["index"] not in self.catalog:
+            names = ", ".join(sorted(self.catalog)) or "none (start it with --index NAME=PATH)"
+            self._send(client, make_error_reply(
+                rid, "unknown_index", f"this server has no index named {header['index']!r}; its indexes: {names}",
+                kind=kind, details={"indexes": sorted(self.catalog)}))
+            self._log(rid, kind, None, None, t0, "unknown_index")
+            return
+        n_frames = _request_frames(kind, arrays)
         k = len(header["actions"]) if kind == "ground" and header.get("actions") else None
         if self.stopping:
             self._send(client, make_error_reply(rid, "busy", "the server is shutting down", kind=kind))
@@ -358,6 +393,7 @@ class Server:
                 "device": self.cfg.device, "encoder": self.cfg.encoder, "curve": bool(self.cfg.curve_keys),
             },
             "engine": self.engine_info,
+            "indexes": [dict(v) for v in self.catalog.values()],
         }
 
     # ------------------------------------------------------------------ workers
@@ -378,7 +414,11 @@ class Server:
                 self.engine_info = {k: v for k, v in info.items() if k != "pid"}
             log.info("worker %s ready (pid %s)", slot.wid.decode(), slot.runner.pid)
         elif msg.verb == messages.FAILED:
-            self._worker_lost(slot, f"engine failed to load: {msg.data.get('message', '?')}")
+            why = f"engine failed to load: {msg.data.get('message', '?')}"
+            if msg.data.get("code") in FATAL_LOAD_CODES:
+                self._fatal, self._fatal_code = why, msg.data["code"]  # restarting cannot help
+                return
+            self._worker_lost(slot, why)
         elif msg.verb == messages.DONE:
             job, slot.job = slot.job, None
             if job is None or job.seq != msg.job_id or job.abandoned:
@@ -437,6 +477,13 @@ class Server:
             job = self.queue.popleft()
             slot.job = job
             self.back.send_multipart([slot.wid, *messages.job(job.seq, job.frames)], copy=False)
+
+
+def _request_frames(kind: str, arrays: dict) -> int | None:
+    """Motion frames a request carries (for the request log)."""
+    if kind not in ("ground", "search") or not arrays:
+        return None
+    return int(sum(a.shape[0] for a in arrays.values()))
 
 
 def _same_frames(a: list, b: list) -> bool:

@@ -2,8 +2,8 @@
 
 Shared by process workers and the Ray Serve deployment, so every execution backend
 answers identically. The broker decoded and validated each request before queueing it
-(and answers ``info``/``health`` itself), so only ``ground`` and ``decompose`` arrive
-here, already valid: the handler reads them and does not check them again. ``handle``
+(and answers ``info``/``health`` itself), so only ``ground``, ``decompose`` and
+``search`` arrive here, already valid: the handler reads them and does not check them again. ``handle``
 never raises: every failure becomes a coded reply.
 """
 
@@ -39,6 +39,28 @@ def clip_from_request(header: dict, arrays: dict[str, np.ndarray]) -> MotionClip
     )
 
 
+def takes_from_request(header: dict, arrays: dict[str, np.ndarray]) -> list:
+    """A validated search's inline takes (``motions[].takes``, stacked per rig) as
+    ``library.sources.Take``s named "armature/action" (or "action" without an armature)."""
+    from ..library.sources import Take
+
+    takes = []
+    for motion in header["motions"]:
+        pos, row, armature = arrays[motion["array"]], 0, motion.get("armature")
+        for take in motion["takes"]:
+            count, action = take["frames"], take["action"]
+            clip = MotionClip(
+                positions=np.array(pos[row : row + count], dtype=np.float32, copy=True),
+                joint_names=list(motion["bone_names"]), parents=list(motion["parents"]),
+                fps=float(motion["fps"]), frame_start=float(take["frame_start"]),
+                units_to_m=float(motion.get("units_to_m", 1.0)), up_axis=str(motion.get("up_axis", "Z")),
+                source=f"wire:{header['request_id']}", checked=True,
+            )
+            takes.append(Take(f"{armature}/{action}" if armature else action, clip, armature, action))
+            row += count
+    return takes
+
+
 def _as_dict(result: Any) -> dict:
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
@@ -70,6 +92,12 @@ class RequestHandler:
                 rig_override=header.get("rig_override"),
                 options=header.get("options") or {},
             ))
+            result.setdefault("timings_ms", {})["worker"] = round((time.perf_counter() - t0) * 1000, 3)
+            return result
+        if kind == "search":
+            takes = takes_from_request(header, arrays) if header.get("motions") else None
+            result = dict(self.engine.search(header["query"], header.get("options"), index=header.get("index"),
+                                             takes=takes))
             result.setdefault("timings_ms", {})["worker"] = round((time.perf_counter() - t0) * 1000, 3)
             return result
         # decompose: engines may return phrases or a Decomposition (phrases, source, warnings)
