@@ -175,6 +175,11 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
         if [float(s) for s in opts.scales_s] != old_manifest.scales_s:
             old_manifest = None  # other window lengths: everything is encoded again
     old = LibraryIndex.open(opts.out) if old_manifest is not None else None
+    old_numbers = old.takes_by_file() if old is not None else {}
+
+    def stored(path: str) -> list[EncodedTake]:  # a file's takes as indexed before (views, no copy)
+        return [encoded_from_index(old, i, copy=False) for i in old_numbers.get(path, [])]
+
     report = BuildReport(found=len(found))
     by_path: dict[str, tuple[FileRecord, list[EncodedTake]]] = {}
     todo: list[tuple[FoundFile, str]] = []
@@ -186,8 +191,7 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
             continue
         prev = old.manifest.files.get(str(f.path)) if old else None
         if prev is not None and prev.sha256 == digest:
-            numbers = [i for i, t in enumerate(old.takes) if t.file == prev.path]
-            by_path[prev.path] = (FileRecord(prev.path, digest), [encoded_from_index(old, i) for i in numbers])
+            by_path[prev.path] = (FileRecord(prev.path, digest), stored(prev.path))
             report.unchanged.append(prev.path)
         else:
             todo.append((f, digest))
@@ -196,8 +200,7 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
         for path, rec in old.manifest.files.items():
             if path not in by_path and path not in queued:
                 if Path(path).exists():
-                    by_path[path] = (FileRecord(path, rec.sha256),
-                                     [encoded_from_index(old, i) for i, t in enumerate(old.takes) if t.file == path])
+                    by_path[path] = (FileRecord(path, rec.sha256), stored(path))
                 else:
                     report.dropped.append(path)
     for done, (f, digest, (encs, error)) in enumerate(_encode_all(todo, encoder, opts), start=1):
@@ -215,7 +218,7 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
     manifest.skipped = dict(report.skipped)
     ordered = [by_path[p] for p in sorted(by_path)]
     frame_dim = identity["frame_dim"] or (ordered[0][1][0].frames.shape[1] if ordered and ordered[0][1] else 0)
-    del old  # release the memory maps before the folder is replaced
+    del old, stored  # only the takes' views keep the old maps open; write_index releases them
     write_index(opts.out, manifest, ordered, frame_dim, identity["embed_dim"])
     report.takes = len(manifest.takes)
     report.hours = sum(t.duration_s for t in manifest.takes) / 3600.0

@@ -26,9 +26,10 @@ def merge_indexes(inputs: list[str], out: str) -> Manifest:
     skipped: dict[str, str] = {}
     for idx in opened:
         skipped.update(idx.manifest.skipped)
+        numbers = idx.takes_by_file()
         for path, rec in idx.manifest.files.items():
-            numbers = [i for i, t in enumerate(idx.takes) if t.file == path]
-            files[path] = (FileRecord(path, rec.sha256), [encoded_from_index(idx, i) for i in numbers])
+            files[path] = (FileRecord(path, rec.sha256),
+                           [encoded_from_index(idx, i, copy=False) for i in numbers.get(path, [])])
     manifest = Manifest(encoder=dict(first.encoder), scales_s=list(first.scales_s),
                         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     manifest.skipped = {p: why for p, why in skipped.items() if p not in files}

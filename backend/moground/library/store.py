@@ -144,6 +144,13 @@ class LibraryIndex:
         t = self.manifest.takes[index]
         return self.frames[t.row : t.row + t.frames]
 
+    def takes_by_file(self) -> dict[str, list[int]]:
+        """Take numbers of each file, in index order (one pass, for big libraries)."""
+        out: dict[str, list[int]] = {}
+        for number, t in enumerate(self.manifest.takes):
+            out.setdefault(t.file, []).append(number)
+        return out
+
     def hours(self) -> float:
         return sum(t.duration_s for t in self.manifest.takes) / 3600.0
 
@@ -258,7 +265,9 @@ def memory_index(manifest: Manifest, takes: list[EncodedTake], label: str = "<in
 def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[FileRecord, list[EncodedTake]]],
                 frame_dim: int, embed_dim: int) -> Manifest:
     """Lay the encoded takes out in arrays and replace the index folder at ``path``
-    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``."""
+    in one rename. ``manifest.files``/``takes`` are rebuilt from ``takes``. Each take's
+    arrays are dropped once written (they may be views of the folder being replaced,
+    which Windows cannot rename while they are mapped)."""
     target = check_out(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
@@ -272,6 +281,9 @@ def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[F
     for arr in arrays:
         arr.flush()
     del arrays
+    for _, encs in takes:
+        for enc in encs:
+            enc.frames = enc.windows = enc.spans = None  # type: ignore[assignment]
     manifest.updated = now_stamp()
     manifest.created = manifest.created or manifest.updated
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=1))
@@ -283,13 +295,17 @@ def write_index(path: str | os.PathLike, manifest: Manifest, takes: list[tuple[F
     return manifest
 
 
-def encoded_from_index(index: LibraryIndex, number: int) -> EncodedTake:
-    """A stored take as an :class:`EncodedTake`, to carry it into a rewritten index."""
+def encoded_from_index(index: LibraryIndex, number: int, copy: bool = True) -> EncodedTake:
+    """A stored take as an :class:`EncodedTake`, to carry it into a rewritten index.
+    ``copy=False`` keeps views of the memory maps, so that updating a library larger
+    than memory does not load it: :func:`write_index` copies them into the new arrays
+    and releases them before it replaces the folder."""
     t = index.takes[number]
+    take = np.array if copy else (lambda a: a)
     return EncodedTake(
         take=t.take, armature=t.armature, action=t.action, source_fps=t.source_fps,
         frame_start=t.frame_start, source_frames=t.source_frames,
-        frames=np.array(index.frames[t.row : t.row + t.frames]),  # copies: the folder may be replaced
-        windows=np.array(index.windows[t.win_row : t.win_row + t.win_count]),
-        spans=np.array(index.spans[t.win_row : t.win_row + t.win_count, 1:]),
+        frames=take(index.frames[t.row : t.row + t.frames]),
+        windows=take(index.windows[t.win_row : t.win_row + t.win_count]),
+        spans=take(index.spans[t.win_row : t.win_row + t.win_count, 1:]),
     )
