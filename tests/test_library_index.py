@@ -372,3 +372,42 @@ def test_unreadable_blend_is_reported_and_skipped(corpus, encoder, tmp_path):
     assert list(map(lambda p: Path(p).name, report.skipped)) == ["broken.blend"]
     assert "broken.blend" in report.skipped[str((src / "broken.blend").resolve())]
     assert [Path(t.file).name for t in LibraryIndex.open(tmp_path / "lib").takes] == ["good.npz"]
+
+
+# ------------------------------------------------------------------ the Flamenco job type, run locally
+
+NODE = shutil.which("node")
+COMPILE_JOB = ("import { compile } from './tests/js/flamenco_harness.mjs';"
+               "console.log(JSON.stringify(compile('moground_index.js', JSON.parse(process.argv[1]))));")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_flamenco_index_job_commands_build_the_full_index(full_index, corpus, tmp_path, capsys):
+    """Compile a moground-index job as the Manager would, run its tasks' commands here
+    in dependency order: the merged library equals an index built in one go."""
+    import subprocess
+
+    from moground.paths import REPO_DIR
+
+    library = tmp_path / "lib"
+    settings = {"paths": f"{corpus / 'cmu'}\n{corpus / 'bvh'}", "library": str(library), "shards": 2}
+    proc = subprocess.run([NODE, "--input-type=module", "-e", COMPILE_JOB, json.dumps(settings)],
+                          capture_output=True, text=True, cwd=REPO_DIR, timeout=60, check=True)
+    tasks = json.loads(proc.stdout)
+    assert [t["name"] for t in tasks] == ["index-shard-0-of-2", "index-shard-1-of-2", "merge-shards"]
+    for task in tasks:
+        (command,) = task["commands"]
+        assert command["name"] == "exec" and command["parameters"]["exe"] == "moground"
+        assert cli.main(command["parameters"]["args"]) == 0, task["name"]
+    assert_same_index(full_index, library)
+    capsys.readouterr()
+    # a second run of the same job finds every shard up to date and merges the same library
+    unchanged = 0
+    for task in tasks:
+        assert cli.main(task["commands"][0]["parameters"]["args"] + (["--json"] if task["name"].startswith("index-") else [])) == 0
+        if task["name"].startswith("index-"):
+            report = json.loads(capsys.readouterr().out)
+            assert not report["added"] and not report["updated"]
+            unchanged += len(report["unchanged"])
+    assert unchanged == 5
+    assert_same_index(full_index, library)

@@ -1,77 +1,13 @@
-// Runs backend/moground/blender/flamenco/moground_segment.js the way Flamenco Manager does: as a
-// plain script with global `author`, `path` and `print`, then calls compileJob.
-// The stand-in `author` records tasks and commands like Flamenco's job author.
+// Tests backend/moground/blender/flamenco/moground_segment.js as Flamenco Manager runs it
+// (see flamenco_harness.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import nodePath from "node:path";
-import vm from "node:vm";
-import { fileURLToPath } from "node:url";
+import { checkJobType, compile as compileScript } from "./flamenco_harness.mjs";
 
-const here = nodePath.dirname(fileURLToPath(import.meta.url));
-const SCRIPT = nodePath.join(here, "..", "..", "backend", "moground", "blender", "flamenco", "moground_segment.js");
-const SETTING_TYPES = new Set(["string", "int32", "float", "bool"]);
-const SUBTYPES = new Set(["file_path", "dir_path", "file_name", "hashed_file_path"]);
-const VISIBILITY = new Set(["visible", "hidden", "submission", "web"]);
-
-function load() {
-    const printed = [];
-    const author = {
-        Task(name, type) {
-            assert.equal(typeof name, "string");
-            assert.equal(typeof type, "string");
-            return {
-                name, type, commands: [], deps: [],
-                addCommand(cmd) { this.commands.push(cmd); },
-                addDependency(t) { this.deps.push(t); },
-            };
-        },
-        Command(name, parameters) { return { name, parameters }; },
-    };
-    const path = {
-        join: (...p) => nodePath.posix.join(...p),
-        basename: (p) => nodePath.posix.basename(p),
-        dirname: (p) => nodePath.posix.dirname(p),
-        stem: (p) => nodePath.posix.parse(p).name,
-    };
-    const ctx = vm.createContext({ author, path, print: (...a) => printed.push(a.join(" ")) });
-    vm.runInContext(readFileSync(SCRIPT, "utf8") + "\n;globalThis.__api = { JOB_TYPE, compileJob };", ctx);
-    return { ...ctx.__api, printed };
-}
-
-function defaults(jobType) {
-    const s = {};
-    for (const setting of jobType.settings) {
-        if ("default" in setting) s[setting.key] = setting.default;
-    }
-    return s;
-}
-
-function compile(settings) {
-    const { JOB_TYPE, compileJob } = load();
-    const tasks = [];
-    const job = { name: "test", settings: { ...defaults(JOB_TYPE), ...settings },
-                  created: new Date(), addTask: (t) => tasks.push(t) };
-    compileJob(job);
-    return tasks;
-}
+const compile = (settings) => compileScript("moground_segment.js", settings);
 
 test("JOB_TYPE settings follow Flamenco's AvailableJobSetting schema", () => {
-    const { JOB_TYPE } = load();
-    assert.equal(typeof JOB_TYPE.label, "string");
-    const keys = JOB_TYPE.settings.map((s) => s.key);
-    assert.equal(new Set(keys).size, keys.length, "setting keys are unique");
-    for (const s of JOB_TYPE.settings) {
-        assert.ok(SETTING_TYPES.has(s.type), `${s.key}: type ${s.type}`);
-        if (s.subtype !== undefined) assert.ok(SUBTYPES.has(s.subtype), `${s.key}: subtype`);
-        if (s.visible !== undefined) assert.ok(VISIBILITY.has(s.visible), `${s.key}: visible`);
-        if (s.default !== undefined && s.type === "string") assert.equal(typeof s.default, "string");
-        if (s.default !== undefined && s.type === "bool") assert.equal(typeof s.default, "boolean");
-        if (s.default !== undefined && s.type === "int32") assert.ok(Number.isInteger(s.default));
-    }
-    for (const key of ["prompt", "backend", "method", "blendfiles", "folder"]) {
-        assert.ok(keys.includes(key), `has a '${key}' setting`);
-    }
+    const JOB_TYPE = checkJobType("moground_segment.js", ["prompt", "backend", "method", "blendfiles", "folder"]);
     assert.ok(JOB_TYPE.settings.find((s) => s.key === "prompt").required);
 });
 

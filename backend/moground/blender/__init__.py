@@ -5,7 +5,9 @@
 - ``local_backend``: start ``moground serve`` on a free loopback port and stop it.
 - ``job`` (+ ``job_script``, its Blender entry point), ``mocap_import``, ``stamp``:
   segment one file headless, the unit of work of ``moground segment`` and the farm;
-  ``flamenco/moground_segment.js`` is the Flamenco job type that runs it.
+  ``flamenco/moground_segment.js`` is the Flamenco job type that runs it;
+  ``motion_dump`` is the job's read-only mode for ``moground index`` (.blend takes),
+  and ``flamenco/moground_index.js`` the job type that indexes a library in shards.
 
 The add-on's modules (``build_addon.BLENDER_MODULES``) import only bpy, numpy, the standard library
 and the wire modules (``..protocol``, ``..client``, ``..errors``); build_addon.py
