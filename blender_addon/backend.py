@@ -102,20 +102,32 @@ def resolve_address(settings: Settings, cancelled: threading.Event | None = None
     )
 
 
-def ground(motion: dict, prompt: str, method: str, settings: Settings,
-           cancelled: threading.Event | None = None) -> dict:
-    """Send one grounding request for ``motion`` (from motion_reader); the result dict."""
+def _call(settings: Settings, cancelled: threading.Event | None, send) -> dict:
+    """``send(client)`` against a backend that answers now; a silent one is a Timeout."""
     address = resolve_address(settings, cancelled)
     if cancelled is not None and cancelled.is_set():
         raise Cancelled()
     with _client(settings, address, settings.timeout_s) as client:
         try:
-            return client.ground_motion(motion, prompt=prompt, method=method)
+            return send(client)
         except BackendUnavailable:
             raise Timeout(
                 f"The backend at {address} did not answer within {settings.timeout_s:g} s "
                 "(timeout). Raise the timeout in the add-on preferences for long takes."
             ) from None
+
+
+def ground(motion: dict, prompt: str, method: str, settings: Settings,
+           cancelled: threading.Event | None = None) -> dict:
+    """Send one grounding request for ``motion`` (from motion_reader); the result dict."""
+    return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method))
+
+
+def search(query: str, settings: Settings, *, rigs: list | None = None, index: str | None = None,
+           options: dict | None = None, cancelled: threading.Event | None = None) -> dict:
+    """Send one search: the takes of ``rigs`` (the open file's actions) or the server
+    index named ``index``; the reply (``hits``, best first)."""
+    return _call(settings, cancelled, lambda c: c.search(query, index=index, rigs=rigs, options=options))
 
 
 def describe_error(exc: BaseException) -> str:

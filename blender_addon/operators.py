@@ -38,30 +38,36 @@ def _settings(context) -> backend.Settings:
     return backend.Settings.from_preferences(get_preferences(context))
 
 
-class _Job:
-    """A grounding request running on a worker thread."""
+class _Worker:
+    """A backend request running on a worker thread: ``send(cancelled)`` runs there, the
+    main thread polls ``done`` from a timer, so Blender never waits on the network."""
 
-    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings) -> None:
+    def __init__(self, send, timeout_s: float) -> None:
         self.cancelled = threading.Event()
         self.result: dict | None = None
         self.error: BaseException | None = None
         self.started = time.monotonic()
-        self.timeout_s = settings.timeout_s
-        self._thread = threading.Thread(
-            target=self._run, args=(motion, prompt, method, settings), daemon=True,
-            name="moground-request",
-        )
+        self.timeout_s = timeout_s
+        self._thread = threading.Thread(target=self._run, args=(send,), daemon=True, name="moground-request")
         self._thread.start()
 
-    def _run(self, motion, prompt, method, settings) -> None:
+    def _run(self, send) -> None:
         try:
-            self.result = backend.ground(motion, prompt, method, settings, self.cancelled)
+            self.result = send(self.cancelled)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             self.error = exc
 
     @property
     def done(self) -> bool:
         return not self._thread.is_alive()
+
+
+class _Job(_Worker):
+    """A grounding request running on a worker thread."""
+
+    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings) -> None:
+        super().__init__(lambda cancelled: backend.ground(motion, prompt, method, settings, cancelled),
+                         settings.timeout_s)
 
 
 class MOGROUND_OT_segment(bpy.types.Operator):

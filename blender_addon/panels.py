@@ -15,6 +15,42 @@ class MOGROUND_UL_results(bpy.types.UIList):
         op.index = index
 
 
+class MOGROUND_UL_hits(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0):
+        row = layout.row(align=True)
+        here = not item.file
+        row.label(text=item.action or item.take or item.file, icon="ACTION" if here else "FILE_BLEND")
+        row.label(text=f"{item.frame_start}–{item.frame_end}")
+        row.label(text=f"{item.score:.2f}")
+        op = row.operator("moground.find_use", text="", icon="PLAY", emboss=False)
+        op.index = index
+        op = row.operator("moground.find_add_strip", text="", icon="NLA_PUSHDOWN", emboss=False)
+        op.index = index
+
+
+def draw_find_panel(layout, context) -> None:
+    """The Find panel, shared by both editors."""
+    state, run = context.scene.moground, context.window_manager.moground_run
+    col = layout.column()
+    col.prop(state, "find_query", text="")
+    col.row().prop(state, "find_source", expand=True)
+    if state.find_source == "INDEX":
+        col.prop(state, "find_index")
+    row = col.row()
+    row.enabled = not run.finding
+    row.operator("moground.find", icon="VIEWZOOM")
+    if state.find_status:
+        col.label(text=state.find_status, icon="TIME" if run.finding else "CHECKMARK")
+    if state.find_error:
+        _wrapped_label(col.box(), state.find_error, icon="ERROR")
+    if len(state.find_hits):
+        col.template_list("MOGROUND_UL_hits", "", state, "find_hits", state, "find_hits_index",
+                          rows=min(8, max(3, len(state.find_hits))))
+        hit = state.find_hits[state.find_hits_index] if state.find_hits_index < len(state.find_hits) else None
+        if hit is not None and hit.file:
+            _wrapped_label(col, hit.file, icon="FILE_BLEND")
+
+
 def draw_panel(layout, context) -> None:
     """Shared by both panels so that they never drift apart."""
     state, run = context.scene.moground, context.window_manager.moground_run
@@ -88,7 +124,28 @@ class MOGROUND_PT_view3d(bpy.types.Panel):
         draw_panel(self.layout, context)
 
 
-_CLASSES = (MOGROUND_UL_results, MOGROUND_PT_nla, MOGROUND_PT_view3d)
+class MOGROUND_PT_find_nla(bpy.types.Panel):
+    bl_label = "Find"
+    bl_space_type = "NLA_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "MoGround"
+
+    def draw(self, context) -> None:
+        draw_find_panel(self.layout, context)
+
+
+class MOGROUND_PT_find_view3d(bpy.types.Panel):
+    bl_label = "Find"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "MoGround"
+
+    def draw(self, context) -> None:
+        draw_find_panel(self.layout, context)
+
+
+_CLASSES = (MOGROUND_UL_results, MOGROUND_UL_hits, MOGROUND_PT_nla, MOGROUND_PT_view3d,
+            MOGROUND_PT_find_nla, MOGROUND_PT_find_view3d)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(_CLASSES)

@@ -34,6 +34,24 @@ class MoGroundResult(bpy.types.PropertyGroup):
     reason: StringProperty(name="Why low confidence")
 
 
+class MoGroundHit(bpy.types.PropertyGroup):
+    """One moment the Find panel found (frames in the take's source numbering)."""
+
+    file: StringProperty(name="File", description="Empty: an action of this file")
+    take: StringProperty(name="Take")
+    armature: StringProperty(name="Armature")
+    action: StringProperty(name="Action")
+    frame_start: IntProperty(name="Start")
+    frame_end: IntProperty(name="End", description="Exclusive end frame")
+    score: FloatProperty(name="Score")
+
+
+FIND_SOURCE_ITEMS = [
+    ("FILE", "This File", "Search the actions of this file that the active armature can play"),
+    ("INDEX", "Server Index", "Search a library index the backend serves (moground serve --index NAME=PATH)"),
+]
+
+
 class MoGroundSceneSettings(bpy.types.PropertyGroup):
     prompt: StringProperty(
         name="Prompt",
@@ -47,6 +65,16 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
     results_track: StringProperty(name="Track")
     results: CollectionProperty(type=MoGroundResult)
     results_index: IntProperty()
+    find_query: StringProperty(name="Find", description="The moment to find, e.g. 'a person kicks'",
+                               default="")
+    find_source: EnumProperty(name="Source", items=FIND_SOURCE_ITEMS, default="FILE")
+    find_index: StringProperty(name="Index", description="Name of the backend's index (not a path)",
+                               default="")
+    find_object: StringProperty(name="Armature searched")
+    find_status: StringProperty(name="Find status", default="")
+    find_error: StringProperty(name="Find error", default="")
+    find_hits: CollectionProperty(type=MoGroundHit)
+    find_hits_index: IntProperty()
     bake_shift: bpy.props.BoolProperty(
         name="Start at Frame 0",
         description="Baked actions start at frame 0 (off: keep the source's frame numbers)",
@@ -56,6 +84,7 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
 
 class MoGroundRunState(bpy.types.PropertyGroup):
     running: BoolProperty(name="Running", default=False)
+    finding: BoolProperty(name="Finding", default=False)
     progress: FloatProperty(name="Progress", min=0.0, max=1.0, subtype="FACTOR")
 
 
@@ -64,7 +93,7 @@ def run_state(context):
     return context.window_manager.moground_run
 
 
-_CLASSES = (MoGroundResult, MoGroundSceneSettings, MoGroundRunState)
+_CLASSES = (MoGroundResult, MoGroundHit, MoGroundSceneSettings, MoGroundRunState)
 
 
 def register() -> None:

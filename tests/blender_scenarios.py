@@ -378,6 +378,86 @@ def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, me
     return out
 
 
+def _run_op(op, **kwargs) -> str | None:
+    """An operator the way a UI click records it (undo push where it has UNDO); its error."""
+    try:
+        op("EXEC_DEFAULT", True, **kwargs)
+        return None
+    except RuntimeError as exc:
+        return str(exc)
+
+
+def _action_digests() -> dict:
+    """Every action's keyframes, summed per action: changes if any action is modified."""
+    dump = sys.modules[f"{MODULE}.wire.blender.motion_dump"]
+    out = {}
+    for act in bpy.data.actions:
+        slots = [None] if not len(getattr(act, "slots", ())) else list(act.slots)
+        total, keys = 0.0, 0
+        for slot in slots:
+            for fc in dump._fcurves(act, slot):
+                co = np.zeros(2 * len(fc.keyframe_points), np.float64)
+                fc.keyframe_points.foreach_get("co", co)
+                total, keys = total + float(co.sum()), keys + len(fc.keyframe_points)
+        out[act.name] = [keys, round(total, 4)]
+    return out
+
+
+def scenario_find(zip_path: str, bvh: str, bvh2: str, address: str, query: str, **_) -> dict:
+    """Find in this file's actions (two BVH takes of one skeleton), use a hit, add it as
+    a strip (one undo step), and the errors an artist can meet."""
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 120.0
+    other = import_bvh(bvh2)
+    obj = import_bvh(bvh)
+    name, scene = obj.name, bpy.context.scene
+    anim = obj.animation_data
+    before = {"action": anim.action.name, "use_nla": anim.use_nla, "frame": scene.frame_current}
+    digests = _action_digests()
+    state = scene.moground
+    state.find_query = query
+    out = {"kick_action": anim.action.name, "other_action": other.animation_data.action.name, "armature": name,
+           "ranges": {a.name: list(a.frame_range) for a in bpy.data.actions}}
+    out["error"] = _run_op(bpy.ops.moground.find)
+    out["status"], out["find_object"] = state.find_status, state.find_object
+    out["hits"] = [[h.file, h.take, h.armature, h.action, h.frame_start, h.frame_end, h.score] for h in state.find_hits]
+    anim = bpy.data.objects[name].animation_data
+    out["after_find"] = {"action": anim.action.name, "use_nla": anim.use_nla, "frame": scene.frame_current}
+    out["before"] = before
+    # use a hit of the other take: the armature then plays an action it did not before
+    pick = next((i for i, h in enumerate(state.find_hits) if h.action == out["other_action"]), 0)
+    out["pick"] = pick
+    out["use_error"] = _run_op(bpy.ops.moground.find_use, index=pick)
+    anim = bpy.data.objects[name].animation_data
+    out["used"] = {"action": anim.action.name, "preview": [scene.use_preview_range, scene.frame_preview_start,
+                                                           scene.frame_preview_end], "frame": scene.frame_current,
+                   "slot": getattr(getattr(anim, "action_slot", None), "identifier", None)}
+    bpy.ops.ed.undo_push(message="before strip")
+    out["nla_before"] = nla_state(bpy.data.objects[name])
+    out["strip_error"] = _run_op(bpy.ops.moground.find_add_strip, index=pick)
+    out["nla_after"] = nla_state(bpy.data.objects[name])
+    out["owned"] = list(bpy.data.objects[name].get("moground_tracks", []))
+    bpy.ops.ed.undo()
+    out["nla_undo"] = nla_state(bpy.data.objects[name])
+    out["digests"] = [digests, _action_digests()]
+    # errors the artist can meet, each leaving the results of the last search alone
+    state = bpy.context.scene.moground  # undo replaced the scene's Python objects
+    n_hits = len(state.find_hits)
+    state.find_query = "  "
+    out["empty_query"] = _run_op(bpy.ops.moground.find)
+    state.find_query, state.find_source, state.find_index = query, "INDEX", "nope"
+    out["unknown_index"] = _run_op(bpy.ops.moground.find)
+    out["unknown_index_panel"] = state.find_error
+    state.find_index = "/srv/mocap"
+    out["path_index"] = _run_op(bpy.ops.moground.find)
+    state.find_source = "FILE"
+    bpy.ops.mesh.primitive_cube_add()
+    out["mesh"] = _run_op(bpy.ops.moground.find)
+    out["hits_kept"] = len(state.find_hits) == n_hits
+    out["out_of_range"] = _run_op(bpy.ops.moground.find_use, index=n_hits + 3)
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 

@@ -50,11 +50,11 @@ if not _has_bpy(BPY_PYTHON):
     pytest.skip(f"{BPY_PYTHON} has no bpy module", allow_module_level=True)
 
 
-def _bvh() -> Path:
+def _bvh(name: str = "dataset-1_kick_normal_001.bvh") -> Path:
     from moground.paths import data_root
 
     root = data_root(required=False)
-    path = root / "bandai" / "raw_bvh" / "dataset-1_kick_normal_001.bvh" if root else None
+    path = root / "bandai" / "raw_bvh" / name if root else None
     if path is None or not path.exists():
         pytest.skip("shared data (bandai/raw_bvh) not found")
     return path
@@ -134,7 +134,7 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
         assert sorted(n for n in names if n.startswith("wire/")) == sorted(
             [*vendored, "wire/__init__.py"])
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
-        assert ui == {"__init__.py", "backend.py", "operators.py", "panels.py", "preferences.py",
+        assert ui == {"__init__.py", "backend.py", "find.py", "operators.py", "panels.py", "preferences.py",
                       "properties.py"}
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
@@ -302,3 +302,45 @@ def test_markers_clear_and_bake_to_actions(addon_zip, user_dir, backend):
     assert sorted(out["cleared"]["baked_left"]) == sorted(labels)
     names = ["walk", "kick", "walk (2)", "walk (3)"]
     assert out["repeated"] == {"strips": names, "markers": names, "actions": names}
+
+
+def test_find_searches_this_files_actions_uses_a_hit_and_adds_a_strip(addon_zip, user_dir, backend):
+    query = "a person kicks"
+    out = run_scenario("find", addon_zip, user_dir, bvh=_bvh(), bvh2=_bvh("dataset-1_walk_proud_002.bvh"),
+                       address=backend, query=query, timeout=400)
+    assert out["error"] is None, out
+    kick, other, arm = out["kick_action"], out["other_action"], out["armature"]
+    hits = out["hits"]
+    assert hits and out["status"].startswith(f"{len(hits)} moments in 2 takes") and out["find_object"] == arm
+    for file, take, armature, action, start, end, score in hits:
+        assert file == "" and armature == arm and action in (kick, other) and take == f"{arm}/{action}"
+        first, last = out["ranges"][action]
+        assert first <= start < end <= last + 1 and -1.0 <= score <= 1.0
+    assert hits[0][3] == kick, "the kick take should hold the best moment for a kick"
+    assert [h[6] for h in hits] == sorted((h[6] for h in hits), reverse=True)
+    # reading the actions put everything back
+    assert out["after_find"] == out["before"]
+    # using a hit assigns its action and sets the preview range to its frames
+    _, _, _, action, start, end, _ = hits[out["pick"]]
+    assert out["use_error"] is None
+    assert out["used"]["action"] == action and out["used"]["preview"] == [True, start, end - 1]
+    assert out["used"]["frame"] == start
+    if out["blender"] >= "4.4":
+        assert out["used"]["slot"] is not None
+    # one strip on a track of its own, named after the search; not a MoGround-owned track
+    assert out["strip_error"] is None
+    added = [t for t in out["nla_after"] if t not in out["nla_before"]]
+    assert len(out["nla_after"]) == len(out["nla_before"]) + 1 and len(added) == 1
+    track_name, strips = added[0]
+    assert track_name == query and len(strips) == 1
+    s_name, fs, fe, afs, afe, s_action, _slot = strips[0]
+    assert (s_name, fs, fe, afs, afe, s_action) == (query, start, end, start, end, action)
+    assert query not in out["owned"]
+    assert out["nla_undo"] == out["nla_before"], "adding a strip must be one undo step"
+    # no action was modified by reading, using or adding
+    assert out["digests"][1] == out["digests"][0]
+    assert "Type what to find" in out["empty_query"]
+    assert "no index named 'nope'" in out["unknown_index"] and "unknown_index" in out["unknown_index_panel"]
+    assert "never sends a path" in out["path_index"]
+    assert "Select an armature" in out["mesh"] and "mesh" in out["mesh"]
+    assert out["hits_kept"] and "No such result" in out["out_of_range"]

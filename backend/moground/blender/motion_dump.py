@@ -94,7 +94,7 @@ def playable_actions(obj) -> list[tuple[object, object]]:
     return out
 
 
-class _Assigned:
+class Assigned:
     """Temporarily play ``action`` (in ``slot``) on ``obj`` with the NLA muted; puts the
     object's own action, slot and NLA switch back on exit."""
 
@@ -154,7 +154,7 @@ def dump_open_file(out: Path) -> tuple[list[dict], list[dict]]:
             record = {"armature": obj.name, "action": action.name,
                       "slot": getattr(slot, "identifier", None) if slot is not None else None}
             try:
-                with _Assigned(obj, action, slot):
+                with Assigned(obj, action, slot):
                     motion = motion_reader.read_armature_motion(obj, scene=scene)
             except motion_reader.MotionReadError as exc:
                 skipped.append({**record, "error": f"[{exc.code}] {exc.message}"})

@@ -157,3 +157,22 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
                      for s in plan],
     })
     return created[0]
+
+
+def add_strip(obj, action, slot, name: str, start: float, end: float):
+    """One strip of ``action`` over source frames [start, end) on a new track of its
+    own, both named ``name`` (a found moment the artist keeps); MoGround does not own
+    the track, so Segment and Clear leave it alone. Returns the track."""
+    if obj is None or getattr(obj, "type", None) != "ARMATURE":
+        raise NlaWriteError("no_armature", "NLA strips can only be written to an armature")
+    first = math.floor(float(start) + 0.5)
+    seg = {"name": _clip_name(name), "start": first, "end": max(first + 1, math.floor(float(end) + 0.5))}
+    anim = obj.animation_data or obj.animation_data_create()
+    track = anim.nla_tracks.new()
+    try:
+        _new_strip(track, seg, action, slot)
+    except Exception as exc:  # nothing half-written
+        anim.nla_tracks.remove(track)
+        raise NlaWriteError("write_failed", f"Could not add the strip ({exc}); nothing was written")
+    track.name = seg["name"]
+    return track
