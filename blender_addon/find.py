@@ -1,6 +1,6 @@
 """Find: search moments by text in this file's actions or in a backend index.
 
-*This File* sends every action the active armature can play (``motion_dump``'s rule,
+*This File* sends every action the active armature can play (``blender.actions``' rule,
 the same as ``moground index`` uses for .blend files) as inline takes of a ``search``
 request; *Server Index* names an index the backend was started with. In the UI the
 actions are read one per timer tick (so Blender never waits longer than one Segment
@@ -22,7 +22,7 @@ from . import backend
 from .operators import _redraw, _settings, _Worker
 from .properties import run_state
 from .wire.blender.bake import BAKE_KEY
-from .wire.blender.motion_dump import Assigned, playable_actions
+from .wire.blender.actions import Assigned, playable_actions
 from .wire.blender.motion_reader import MotionReadError, read_armature_motion
 from .wire.blender.nla_writer import NlaWriteError, add_strip
 from .wire.errors import MoGroundError

@@ -389,7 +389,7 @@ def _run_op(op, **kwargs) -> str | None:
 
 def _action_digests() -> dict:
     """Every action's keyframes, summed per action: changes if any action is modified."""
-    dump = sys.modules[f"{MODULE}.wire.blender.motion_dump"]
+    dump = sys.modules[f"{MODULE}.wire.blender.actions"]
     out = {}
     for act in bpy.data.actions:
         slots = [None] if not len(getattr(act, "slots", ())) else list(act.slots)
