@@ -28,6 +28,7 @@ from .identity import check_identity, encoder_identity
 from .sources import FoundFile, Take, content_digest, discover, in_shard, read_takes
 from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, load_manifest,
                     memory_index, write_index)
+from .threads import one_torch_thread
 
 DEFAULT_SCALES_S: tuple[float, ...] = FusedConfig().scales_s
 POOL_CHUNK = 256  # windows pooled per call: bounds memory on hour-long takes
@@ -231,7 +232,9 @@ def _encode_all(todo: list[tuple[FoundFile, str]], encoder: MotionTextEncoder, o
     """Yield (file, digest, (encoded takes | None, error | None)) in the order given."""
     if opts.jobs <= 1 or len(todo) <= 1:
         for f, digest in todo:
-            yield f, digest, encode_reporting(encoder, f, opts)
+            with one_torch_thread():
+                result = encode_reporting(encoder, f, opts)
+            yield f, digest, result
         return
     ctx = None
     if os.name == "posix":

@@ -13,7 +13,7 @@ embedding, which is comparable across takes.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ from ..grounding.phrases import encode_phrases
 from ..grounding.window import standardise_rows
 from .identity import check_identity, encoder_identity
 from .store import LibraryIndex, TakeRecord
+from .threads import one_torch_thread
 
 MAX_TOP = MAX_SEARCH_TOP
 
@@ -95,6 +96,10 @@ class Searcher:
         self.lengths_s = (self.spans[:, 2] - self.spans[:, 1]) / index.fps
 
     def search(self, query: str, opts: SearchOptions | None = None) -> list[Hit]:
+        with one_torch_thread():
+            return self._search(query, opts)
+
+    def _search(self, query: str, opts: SearchOptions | None) -> list[Hit]:
         opts = opts or SearchOptions()
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("the search query is empty: describe the moment, e.g. 'a person climbs a ladder'")
@@ -109,11 +114,12 @@ class Searcher:
         for w in chosen:
             take_no, s, e = (int(v) for v in self.spans[w])
             span = (s, e)
+            score = float(sims[w])  # a window's stored embedding is its span pooled
             if opts.refine:
                 if take_no not in evidence:
                     evidence[take_no] = self._evidence(take_no, sims)
                 span = self._refine(take_no, (s, e), evidence[take_no], opts)
-            score = self._span_score(take_no, span, q)
+                score = self._span_score(take_no, span, q) if span != (s, e) else score
             hits.append(self._hit(take_no, span, score, float(sims[w])))
         hits = _suppress(sorted(hits, key=lambda h: -h.score), opts)
         for rank, hit in enumerate(hits[: opts.top], start=1):
@@ -137,18 +143,7 @@ class Searcher:
     def _coarse(self, sims: np.ndarray, eligible: np.ndarray, count: int) -> list[int]:
         """The best windows, skipping one that mostly overlaps a better one of its take."""
         idx = np.flatnonzero(eligible)
-        if idx.size == 0:
-            return []
-        pool = idx[np.argsort(-sims[idx], kind="stable")[: count * 6]]
-        kept: list[int] = []
-        for w in pool.tolist():
-            take_no, s, e = self.spans[w]
-            if any(self.spans[k, 0] == take_no and _iou((s, e), tuple(self.spans[k, 1:])) > 0.3 for k in kept):
-                continue
-            kept.append(w)
-            if len(kept) == count:
-                break
-        return kept
+        return best_distinct(idx, sims[idx], self.spans, count)
 
     # -- fine --------------------------------------------------------------------------
     def _evidence(self, take_no: int, sims: np.ndarray) -> np.ndarray:
@@ -168,7 +163,7 @@ class Searcher:
         novelty = novelty_curve(feats, int(round(self.fused.novelty_window_s * fps)))
         min_len = max(2, int(round((opts.min_s or 0.5) * fps)))
         max_s = min(self.fused.single_max_s, opts.max_s or self.fused.single_max_s)
-        cfg = FusedConfig(**{**asdict(self.fused), "single_max_s": max_s})
+        cfg = replace(self.fused, single_max_s=max_s)
         if hi - lo < min_len:
             return span
         s, e = single_query_span(evidence[lo:hi], novelty, min_len, fps, cfg)
@@ -187,8 +182,8 @@ class Searcher:
         return Hit(
             rank=0, score=round(score, 4), coarse_score=round(coarse, 4), file=t.file, take=t.take,
             armature=t.armature, action=t.action, start_frame=float(start), end_frame=float(end),
-            start_s=round((start - t.frame_start) / t.source_fps, 4),
-            end_s=round((end - t.frame_start) / t.source_fps, 4), key=t.key, model_span=span,
+            start_s=round(t.to_seconds(span[0], fps), 4), end_s=round(t.to_seconds(span[1], fps), 4),
+            key=t.key, model_span=span,
         )
 
 
@@ -209,6 +204,34 @@ def spread_over_frames(scores: np.ndarray, spans: np.ndarray, t_count: int) -> n
         total += np.cumsum(acc)[:t_count] / np.maximum(np.cumsum(cnt)[:t_count], 1.0)
         used += 1
     return total / max(used, 1)
+
+
+def best_distinct(rows: np.ndarray, scores: np.ndarray, spans: np.ndarray, count: int,
+                  max_iou: float = 0.3) -> list[int]:
+    """Up to ``count`` of ``rows`` by falling score, skipping a row whose span overlaps
+    a kept one of the same take by more than ``max_iou``; ``spans`` [W, 3] is
+    (take, first, end) per row. Only the best ``6 * count`` are considered, so a
+    query costs a partial sort of the scores, not a full one."""
+    if rows.size == 0:
+        return []
+    pool_size = min(rows.size, count * 6)
+    if pool_size < rows.size:
+        part = np.argpartition(-scores, pool_size - 1)[:pool_size]
+    else:
+        part = np.arange(rows.size)
+    pool = rows[part[np.argsort(-scores[part], kind="stable")]]
+    kept: list[int] = []
+    by_take: dict[int, list[tuple[int, int]]] = {}
+    for w in pool.tolist():
+        take_no, s, e = (int(v) for v in spans[w])
+        mine = by_take.setdefault(take_no, [])
+        if any(_iou((s, e), k) > max_iou for k in mine):
+            continue
+        kept.append(w)
+        mine.append((s, e))
+        if len(kept) == count:
+            break
+    return kept
 
 
 def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:

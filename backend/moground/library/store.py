@@ -57,6 +57,10 @@ class TakeRecord:
             return self.frame_start + self.source_frames
         return self.frame_start + min(self.source_frames, int(np.floor(model_frame / fps * self.source_fps + 0.5)))
 
+    def to_seconds(self, model_frame: int, fps: float) -> float:
+        """An encoder frame boundary as seconds from the take's first frame."""
+        return (self.to_source_frame(model_frame, fps) - self.frame_start) / self.source_fps
+
 
 @dataclass
 class FileRecord:
