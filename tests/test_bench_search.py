@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from moground.bench.search_bench import (GENERIC_LABELS, MethodRun, Query, Span, WindowPyramid, chance_recall,
-                                         first_correct_rank, format_rows, hml_queries, plot_rows, realchains_queries,
-                                         run_library, run_pyramid, score_group, score_runs, span_iou, take_id)
+                                         first_correct_rank, format_rows, format_top_hits, hml_queries, plot_rows,
+                                         realchains_queries, run_library, run_pyramid, score_group, score_runs,
+                                         span_iou, take_descriptions, take_id)
 from moground.encoders import load_encoder
 from moground.io import save_npz
 from moground.io.shards import load_cmu_trial, open_shard, skeleton
@@ -152,6 +153,8 @@ def test_bench_machinery_on_a_two_take_corpus(tiny, tmp_path):
         assert all(row.recall[f"R@{k}@0.5"][0] <= row.recall[f"R@{k}@0.3"][0] <= row.recall[f"R@{k}@any"][0]
                    for k in (1, 5, 10))
     assert "library (refined)" in format_rows(rows, 10)
+    listing = format_top_hits(runs[0], queries, take_descriptions())
+    assert "Yoga" in listing  # 111_39's CMU description, shown beside its hits
     plot_rows(rows, tmp_path / "bars.png")
     assert (tmp_path / "bars.png").stat().st_size > 10_000
 

@@ -337,6 +337,25 @@ def format_rows(rows: list[Row], top: int) -> str:
     return "\n".join(lines)
 
 
+def take_descriptions(root=None) -> dict[str, str]:
+    """{CMU trial id: CMU's own description}, to read what an "incorrect" hit shows."""
+    trials = json.loads((data_root(root) / "cmu" / "index.json").read_text())["trials"]
+    return {r["id"]: r.get("description") or "" for r in trials}
+
+
+def format_top_hits(run: MethodRun, queries: list[Query], describe: dict[str, str], shown: int = 3) -> str:
+    """Each query's first ranked spans with the take's CMU description: a hit counted
+    wrong may show the action in a take nobody labelled (a "Run" trial for "run")."""
+    lines = [f"\ntop {shown} of {run.name} per query (* = correct at IoU >= 0.3; realchains takes have no description)"]
+    for q, ranked in zip(queries, run.ranked):
+        cells = []
+        for span in ranked[:shown]:
+            mark = "*" if first_correct_rank([span], q.answers, IOUS["0.3"]) else " "
+            cells.append(f"{mark}{span.take} {span.start_s:.1f}-{span.end_s:.1f}s {describe.get(span.take, '')[:24]}")
+        lines.append(f"{q.group:<20} {q.text[:34]:<34} | " + " | ".join(cells))
+    return "\n".join(lines)
+
+
 def plot_rows(rows: list[Row], path: str | Path) -> None:
     """R@1/5/10 bars per method, one panel per query group (columns) and IoU level
     (rows), with their CIs and chance marks."""
@@ -350,6 +369,7 @@ def plot_rows(rows: list[Row], path: str | Path) -> None:
     fig, axes = plt.subplots(len(IOUS), len(groups), figsize=(4.2 * len(groups), 3.0 * len(IOUS)),
                              sharey=True, squeeze=False)
     width = 0.8 / len(methods)
+    top = max(100 * v[2] for r in rows for v in r.recall.values())
     for axrow, level in zip(axes, IOUS):
         for ax, group in zip(axrow, groups):
             for m, method in enumerate(methods):
@@ -363,7 +383,7 @@ def plot_rows(rows: list[Row], path: str | Path) -> None:
             ax.set_xticks(range(len(KS)), [f"R@{k}" for k in KS])
             ax.set_title(f"{group} (n={r.queries}), " + ("any overlap" if level == "any" else f"IoU >= {level}"),
                          fontsize=9)
-            ax.set_ylim(0, 100)
+            ax.set_ylim(0, min(100, 10 * np.ceil(top / 10 + 0.5)))
         axrow[0].set_ylabel("% of queries")
     axes[0][-1].legend(fontsize=7, loc="upper left")
     fig.tight_layout()

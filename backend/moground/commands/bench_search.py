@@ -33,8 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench.search_bench import (WindowPyramid, format_rows, hml_queries, plot_rows, realchains_queries,
-                                      run_library, run_pyramid, score_runs, write_split_corpus)
+    from ..bench.search_bench import (WindowPyramid, format_rows, format_top_hits, hml_queries, plot_rows,
+                                      realchains_queries, run_library, run_pyramid, score_runs, take_descriptions,
+                                      write_split_corpus)
     from ..encoders import load_encoder
     from ..library.build import IndexOptions, build_index
     from ..library.search import Searcher
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
           + (f", {encoded * 3600 / report.seconds:.0f}x real time" if encoded else ", reused") + ")"
           + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {platform.processor() or platform.machine()}")
     print(format_rows(rows, args.top))
+    print(format_top_hits(runs[0], queries, take_descriptions(root)))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({
             "split": args.split, "top": args.top, "takes": len(index.takes), "hours": index.hours(),
