@@ -104,44 +104,41 @@ def _wrapped_label(layout, text: str, icon: str, width: int = 42) -> None:
         layout.label(text=line, icon=icon if first else "BLANK1")
 
 
-class MOGROUND_PT_nla(bpy.types.Panel):
-    bl_label = "MoGround"
-    bl_space_type = "NLA_EDITOR"
+class _SidebarPanel:
+    """Mixin: a tab of the editor's sidebar (N panel) named MoGround."""
+
     bl_region_type = "UI"
     bl_category = "MoGround"
+
+
+class _SegmentPanel(_SidebarPanel):
+    bl_label = "MoGround"
 
     def draw(self, context) -> None:
         draw_panel(self.layout, context)
 
 
-class MOGROUND_PT_view3d(bpy.types.Panel):
-    bl_label = "MoGround"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "MoGround"
+class _FindPanel(_SidebarPanel):
+    bl_label = "Find"
 
     def draw(self, context) -> None:
-        draw_panel(self.layout, context)
+        draw_find_panel(self.layout, context)
 
 
-class MOGROUND_PT_find_nla(bpy.types.Panel):
-    bl_label = "Find"
+class MOGROUND_PT_nla(_SegmentPanel, bpy.types.Panel):
     bl_space_type = "NLA_EDITOR"
-    bl_region_type = "UI"
-    bl_category = "MoGround"
-
-    def draw(self, context) -> None:
-        draw_find_panel(self.layout, context)
 
 
-class MOGROUND_PT_find_view3d(bpy.types.Panel):
-    bl_label = "Find"
+class MOGROUND_PT_view3d(_SegmentPanel, bpy.types.Panel):
     bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "MoGround"
 
-    def draw(self, context) -> None:
-        draw_find_panel(self.layout, context)
+
+class MOGROUND_PT_find_nla(_FindPanel, bpy.types.Panel):
+    bl_space_type = "NLA_EDITOR"
+
+
+class MOGROUND_PT_find_view3d(_FindPanel, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
 
 
 _CLASSES = (MOGROUND_UL_results, MOGROUND_UL_hits, MOGROUND_PT_nla, MOGROUND_PT_view3d,
