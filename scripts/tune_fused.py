@@ -2,6 +2,7 @@
 leave-one-take-out, and write the log and the per-take settings the bench uses.
 
     python scripts/tune_fused.py            # ~5 min on the 2-core CPU
+    python scripts/tune_fused.py --encoder-path W.pt --skip-zomg --log L --out O   # other weights
     → docs/tuning/tune_fused.log            (every grid point, LOTO choices and scores)
     → backend/moground/bench/loto_settings.json  (for each take: settings tuned on the other four)
 
@@ -51,6 +52,8 @@ def main() -> int:
     ap.add_argument("--log", default=str(ROOT / "docs" / "tuning" / "tune_fused.log"))
     ap.add_argument("--out", default=str(ROOT / "backend" / "moground" / "bench" / "loto_settings.json"))
     ap.add_argument("--skip-zomg", action="store_true")
+    ap.add_argument("--encoder-path", default=None,
+                    help="builtin weights to tune for (default: the packaged ones); compare encoders by their LOTO mean")
     args = ap.parse_args()
     t_start = time.perf_counter()
     lines: list[str] = []
@@ -59,7 +62,7 @@ def main() -> int:
         print(msg)
         lines.append(msg)
 
-    enc = load_encoder("builtin", None, device="cpu")
+    enc = load_encoder("builtin", args.encoder_path, device="cpu")
     cases = realchain_cases()
     takes = sorted({c.clip_id for c in cases})
     feats = {}
