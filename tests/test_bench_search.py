@@ -177,3 +177,11 @@ def test_scores_of_constructed_rankings(tiny):
     assert row.answers_per_query == 1.0 and row.ms_per_query == pytest.approx(100.0)
     # chance: the stored windows that overlap the 4 s answer, out of every window
     assert 0 < row.chance["R@1@0.5"] <= row.chance["R@1@0.3"] < 0.05
+
+
+def test_cli_refuses_a_bad_top_before_writing_anything(tmp_path, capsys):
+    from moground.cli import main
+
+    assert main(["bench-search", "--top", "0", "--work", str(tmp_path / "work")]) == 2
+    assert "top must be" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()

@@ -38,10 +38,11 @@ def run(args: argparse.Namespace) -> int:
                                       write_split_corpus)
     from ..encoders import load_encoder
     from ..library.build import IndexOptions, build_index
-    from ..library.search import Searcher
+    from ..library.search import Searcher, SearchOptions
     from ..library.store import LibraryIndex
     from ..paths import data_root
 
+    SearchOptions(top=args.top)  # a bad --top fails here, before minutes of indexing
     root = data_root(args.data)
     work = Path(args.work or Path(tempfile.gettempdir()) / f"moground-bench-search-{args.split}")
     encoder = load_encoder(args.encoder, args.encoder_path, device=args.device, **encoder_options(args))
