@@ -6,8 +6,9 @@ suppression inside a take. Fine: for each kept window, the grounding's single-qu
 path (``fused.single_query_span``) inside a neighbourhood of it, on that take's
 evidence curve (window scores spread over frames and standardised over the take) and
 motion novelty, so the span can grow, shrink or slide to where the action starts and
-ends. Hits are ranked by the cosine of the query with the refined span's pooled
-embedding, which is comparable across takes.
+ends. Hits are ranked by their coarse window's cosine as a z-score among windows of
+the same length (``per_length_z``; raw cosines favour 1 s windows); ``score`` is the
+cosine of the query with the hit's final span.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .store import LibraryIndex, TakeRecord
 from .threads import one_torch_thread
 
 MAX_TOP = MAX_SEARCH_TOP
+REFINE_MIN_S = 0.5  # shortest refined span unless the search sets min_s
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Hit:
     start_s: float  # seconds from the take's first frame
     end_s: float
     key: str = field(repr=False, default="")
+    rank_score: float = 0.0  # what orders the hits: the coarse window's per-length z-score
     model_span: tuple[int, int] = field(repr=False, default=(0, 0))  # encoder frames
 
     @property
@@ -108,7 +111,8 @@ class Searcher:
         q = encode_phrases(self.encoder, [query.strip()], expand=opts.expand_phrases)[0].float().cpu()
         sims = (self.windows @ q).numpy()
         eligible = self._eligible(opts)
-        chosen = self._coarse(sims, eligible, opts.candidates)
+        ranking = per_length_z(sims, self.lengths_s)
+        chosen = self._coarse(ranking, eligible, opts.candidates)
         hits: list[Hit] = []
         evidence: dict[int, np.ndarray] = {}
         for w in chosen:
@@ -121,7 +125,8 @@ class Searcher:
                 span = self._refine(take_no, (s, e), evidence[take_no], opts)
                 score = self._span_score(take_no, span, q) if span != (s, e) else score
             hits.append(self._hit(take_no, span, score, float(sims[w])))
-        hits = _suppress(sorted(hits, key=lambda h: -h.score), opts)
+            hits[-1].rank_score = round(float(ranking[w]), 4)
+        hits = _suppress(sorted(hits, key=lambda h: -h.rank_score), opts)
         for rank, hit in enumerate(hits[: opts.top], start=1):
             hit.rank = rank
         return hits[: opts.top]
@@ -161,7 +166,7 @@ class Searcher:
         lo, hi = max(0, span[0] - pad), min(t.frames, span[1] + pad)
         feats = torch.from_numpy(np.asarray(self.index.take_frames(take_no)[lo:hi], dtype=np.float32))
         novelty = novelty_curve(feats, int(round(self.fused.novelty_window_s * fps)))
-        min_len = max(2, int(round((opts.min_s or 0.5) * fps)))
+        min_len = max(2, int(round((opts.min_s or REFINE_MIN_S) * fps)))
         max_s = min(self.fused.single_max_s, opts.max_s or self.fused.single_max_s)
         cfg = replace(self.fused, single_max_s=max_s)
         if hi - lo < min_len:
@@ -185,6 +190,19 @@ class Searcher:
             start_s=round(t.to_seconds(span[0], fps), 4), end_s=round(t.to_seconds(span[1], fps), 4),
             key=t.key, model_span=span,
         )
+
+
+def per_length_z(sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each window's cosine as a z-score among the index's windows of its own length.
+    Raw cosines favour short windows (their scores spread wider), so a 1 s window
+    outranked the 5 s moment it sat in; per length, every scale competes on how far it
+    stands out from its peers."""
+    out = np.empty_like(sims)
+    for length in np.unique(lengths):
+        sel = lengths == length
+        v = sims[sel]
+        out[sel] = (v - v.mean()) / (v.std() + 1e-6)
+    return out
 
 
 def spread_over_frames(scores: np.ndarray, spans: np.ndarray, t_count: int) -> np.ndarray:
