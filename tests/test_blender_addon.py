@@ -317,7 +317,8 @@ def test_find_searches_this_files_actions_uses_a_hit_and_adds_a_strip(addon_zip,
         first, last = out["ranges"][action]
         assert first <= start < end <= last + 1 and -1.0 <= score <= 1.0
     assert hits[0][3] == kick, "the kick take should hold the best moment for a kick"
-    assert [h[6] for h in hits] == sorted((h[6] for h in hits), reverse=True)
+    # hits come in rank order (the per-length z-score, not the cosine shown as score);
+    # tests/test_server_search.py checks the wire order against the in-process search
     # reading the actions put everything back
     assert out["after_find"] == out["before"]
     # using a hit assigns its action and sets the preview range to its frames

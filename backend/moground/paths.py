@@ -9,7 +9,8 @@ from .errors import MoGroundError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent
-BUILTIN_WEIGHTS = PACKAGE_DIR / "weights" / "builtin.pt"  # the shipped built-in encoder
+BUILTIN_WEIGHTS = PACKAGE_DIR / "weights" / "builtin.pt"  # the default: CMU data only, commercial use
+BUILTIN_NC_WEIGHTS = PACKAGE_DIR / "weights" / "builtin_nc.pt"  # ``builtin-nc``: non-commercial data too
 
 
 def data_root(explicit: str | os.PathLike | None = None, *, required: bool = True) -> Path | None:

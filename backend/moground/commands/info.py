@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     enc = info.pop("encoder")
+    if "licence" in enc:
+        print(f"   licence: {enc['licence']}")
     for key, value in info.items():
         print(f"{key:>10}: {value}")
     print("   encoder:")

@@ -6,9 +6,11 @@ takes per-frame weights, so a soft temporal mask selects what is pooled. Text si
 frozen MiniLM sentence embeddings (optionally with its top layers tuned) → MLP
 projection. Both land in one unit-norm space of size ``embed_dim``.
 
-Trained weights live in ``moground/weights/builtin.pt`` (see the model card beside
-it). Without that file the encoder is randomly initialised and says so in
-``describe()``; the CLI warns loudly in that case.
+Two trained weights ship in ``moground/weights/``, each with its model card:
+``builtin.pt`` (the default, ``builtin``: CMU data only, usable commercially) and
+``builtin_nc.pt`` (``builtin-nc``: also Bandai Namco CC BY-NC 4.0 and research action
+sets, non-commercial use only). Without a weights file the encoder is randomly
+initialised and says so in ``describe()``; the CLI warns loudly in that case.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from torch import nn
 
 from ..errors import EncoderError
 from ..features import FEATURE_DIM, motion_features
-from ..paths import BUILTIN_WEIGHTS
+from ..paths import BUILTIN_NC_WEIGHTS, BUILTIN_WEIGHTS
 from .base import load_error_message
 from .local_attention import LocalTransformerLayer
 from .minilm import TEXT_DIM, MiniLM
@@ -155,6 +157,7 @@ class BuiltinEncoder(nn.Module):
         return {
             "name": self.name,
             "trained": self.trained,
+            "licence": licence_line(self.meta) if self.trained else "untrained (random weights)",
             "weights": self.weights_path,
             "fps": self.fps,
             "embed_dim": self.dim,
@@ -192,6 +195,20 @@ class BuiltinEncoder(nn.Module):
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> None:
         state = {k: (v.half() if v.is_floating_point() and "feat_" not in k else v) for k, v in self.trainable_state_dict().items()}
         torch.save({"format": "moground-builtin-1", "config": asdict(self.cfg), "state_dict": state, "meta": meta or {}}, str(path))
+
+
+def licence_line(meta: dict[str, Any]) -> str:
+    """What the loaded weights may be used for, in words an artist reads in ``info``."""
+    if meta.get("cmu_only"):
+        return ("commercial use allowed: trained on CMU mocap (free for all uses) and its captions only "
+                "(see the model card for the caption sets' terms)")
+    return ("NON-COMMERCIAL use only: trained with Bandai Namco Research Motiondataset (CC BY-NC 4.0) "
+            "and research action sets; use `--encoder builtin` (CMU only) for commercial work")
+
+
+def load_builtin_nc(path: str | Path | None = None, device: str = "cpu", **options: Any) -> BuiltinEncoder:
+    """``builtin-nc``: the packaged weights trained with non-commercial data too."""
+    return load_builtin(path or BUILTIN_NC_WEIGHTS, device=device, **options)
 
 
 def load_builtin(path: str | Path | None = None, device: str = "cpu", **_: Any) -> BuiltinEncoder:

@@ -1,4 +1,7 @@
-"""MODEL_CARD.md beside the weights: data, licences, command, seed, metrics."""
+"""The model card beside the weights: data, licences, command, seed, metrics.
+
+``builtin.pt`` gets ``MODEL_CARD.md``; any other weights file ``X.pt`` gets
+``MODEL_CARD_X.md``, so the cards of the shipped weights sit side by side."""
 
 from __future__ import annotations
 
@@ -26,11 +29,19 @@ def model_card_text(meta: dict) -> str:
         "lexicon draws on BABEL labels (non-commercial research licence). For weights without non-commercial data, "
         "retrain on CMU only: `moground train --cmu-only`.")
     items = meta.get("train_items", {})
+    train_cfg = meta.get("train_config", {})
+    mixed = train_cfg.get("config", {}).get("pool_mean_mix", False)
+    extent = float(train_cfg.get("extent_weight", 0.0) or 0.0)
     lines = [
         "# MoGround built-in encoder — model card",
         "",
         "Compact motion-text encoder (local-attention motion tower over heading-frame kinematic features, "
-        "masked attention pooling, frozen all-MiniLM-L6-v2 text tower with a trained MLP head).",
+        + ("masked attention pooling blended with the masked mean (learned share), " if mixed else "masked attention pooling, ")
+        + "frozen all-MiniLM-L6-v2 text tower with a trained MLP head).",
+        "",
+        "Objective: clip-level and segment-level contrastive terms over spliced sequences"
+        + (f", plus the extent term (weight {extent:g}): each true span must score above its copies shifted, "
+           "extended into its neighbours or truncated by 20–50 %." if extent > 0 else "."),
         "",
         "## Licence",
         licence,
@@ -64,6 +75,11 @@ def model_card_text(meta: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def model_card_path(weights: str | Path) -> Path:
+    w = Path(weights)
+    return w.parent / ("MODEL_CARD.md" if w.stem == "builtin" else f"MODEL_CARD_{w.stem}.md")
 
 
 def write_model_card(path: str | Path, meta: dict) -> Path:

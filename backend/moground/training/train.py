@@ -273,7 +273,7 @@ class Trainer:
         return result
 
     def save(self, result: dict) -> Path:
-        from .model_card import write_model_card
+        from .model_card import model_card_path, write_model_card
 
         out = Path(self.cfg.out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -286,7 +286,7 @@ class Trainer:
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
         self.encoder.save(out, meta=meta)
-        write_model_card(out.parent / "MODEL_CARD.md", meta)
+        write_model_card(model_card_path(out), meta)
         return out
 
 
