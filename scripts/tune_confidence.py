@@ -32,10 +32,15 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "tuning" / "confidence.md"))
     args = ap.parse_args()
     rows = []
+    realchains_from = None  # every bench run holds realchains: count them from one file only
     for path in args.bench_json:
         payload = json.loads(Path(path).read_text())
+        if realchains_from is None and any(c["set"] == "realchains" for c in payload["cases"]):
+            realchains_from = path
         for c in payload["cases"]:
-            # development data only: realchains (any run) and spliced sets of the val split
+            # development data only: realchains (once) and spliced sets of the val split
+            if c["set"] == "realchains" and path != realchains_from:
+                continue
             dev = c["set"] == "realchains" or payload.get("split") == "val"
             if dev and c["method"] == args.method and not c["control"] and c["kind"] != "single":
                 rows += [(c["set"], s, v) for s, v in zip(c["scores"], c["ious"])]
