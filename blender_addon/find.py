@@ -264,6 +264,10 @@ def resolve_hit(context, index: int) -> tuple:
 class _HitOperator:
     """Shared by the hit buttons: find the hit's armature and action, then ``use`` them."""
 
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: IntProperty(options={"SKIP_SAVE"})
+
     def execute(self, context) -> set[str]:
         try:
             return self.use(context, *resolve_hit(context, self.index))
@@ -277,9 +281,6 @@ class MOGROUND_OT_find_use(_HitOperator, bpy.types.Operator):
 
     bl_idname = "moground.find_use"
     bl_label = "Use Found Moment"
-    bl_options = {"REGISTER", "UNDO"}
-
-    index: IntProperty(options={"SKIP_SAVE"})
 
     def use(self, context, hit, obj, action, slot) -> set[str]:
         anim = obj.animation_data or obj.animation_data_create()
@@ -300,9 +301,6 @@ class MOGROUND_OT_find_add_strip(_HitOperator, bpy.types.Operator):
 
     bl_idname = "moground.find_add_strip"
     bl_label = "Add as NLA Strip"
-    bl_options = {"REGISTER", "UNDO"}
-
-    index: IntProperty(options={"SKIP_SAVE"})
 
     def use(self, context, hit, obj, action, slot) -> set[str]:
         track = add_strip(obj, action, slot, _state(context).find_query.strip() or hit.action,
