@@ -41,13 +41,13 @@ class FusedConfig:
     scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     cell_s: float = 0.25
     novelty_window_s: float = 1.0
-    w_text: float = 0.01
-    w_novelty: float = 2.0
+    w_text: float = 0.02
+    w_novelty: float = 10.0
     w_duration: float = 5.0
     # shortest segment as a share of the mean length T/K: real sub-actions last 1.6–16.6 s,
     # and a segment squeezed to the floor lets every later phrase slide one place
-    min_share: float = 0.0
-    single_threshold: float = 1.25
+    min_share: float = 0.4
+    single_threshold: float = 1.0
     single_novelty: float = 5.0
     single_max_s: float = 20.0
 
