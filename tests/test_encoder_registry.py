@@ -34,3 +34,24 @@ def test_register_by_spec_or_decorator(monkeypatch):
     monkeypatch.setitem(base._REGISTRY, "deco", None)
     register_encoder("deco")(lambda path=None, device="cpu": "deco")
     assert load_encoder("deco") == "deco"
+
+
+def test_both_shipped_weights_load_and_say_what_they_may_be_used_for():
+    """The default is the CMU-only file (commercial use), builtin-nc the other one."""
+    from moground.paths import BUILTIN_NC_WEIGHTS, BUILTIN_WEIGHTS
+
+    default, nc = load_encoder("builtin"), load_encoder("builtin-nc")
+    assert default.describe()["weights"] == str(BUILTIN_WEIGHTS) and default.meta["cmu_only"]
+    assert nc.describe()["weights"] == str(BUILTIN_NC_WEIGHTS) and not nc.meta["cmu_only"]
+    assert default.describe()["licence"].startswith("commercial use allowed")
+    assert nc.describe()["licence"].startswith("NON-COMMERCIAL")
+    assert default.cfg.pool_mean_mix and not nc.cfg.pool_mean_mix
+    # an explicit path still wins over the packaged file
+    assert load_encoder("builtin-nc", str(BUILTIN_WEIGHTS)).describe()["weights"] == str(BUILTIN_WEIGHTS)
+
+
+def test_each_weights_file_gets_its_own_model_card(tmp_path):
+    from moground.training.model_card import model_card_path
+
+    assert model_card_path(tmp_path / "builtin.pt").name == "MODEL_CARD.md"
+    assert model_card_path(tmp_path / "builtin_nc.pt").name == "MODEL_CARD_builtin_nc.md"
