@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
+from ..grounding.metrics import iou as interval_iou  # "iou" names the thresholds below
 from ..grounding.phrases import encode_phrases
 from ..grounding.window import window_bank
 from ..library.search import Searcher, SearchOptions, best_distinct
@@ -228,11 +229,8 @@ def run_pyramid(pyramid: WindowPyramid, encoder: MotionTextEncoder, queries: lis
 # ---- metrics ---------------------------------------------------------------------------
 
 def span_iou(a: Span, b: Span) -> float:
-    if a.take != b.take:
-        return 0.0
-    inter = max(0.0, min(a.end_s, b.end_s) - max(a.start_s, b.start_s))
-    union = max(a.end_s, b.end_s) - min(a.start_s, b.start_s)
-    return inter / union if union > 0 else 0.0
+    """Temporal IoU of two moments; 0 for moments of different takes."""
+    return interval_iou((a.start_s, a.end_s), (b.start_s, b.end_s)) if a.take == b.take else 0.0
 
 
 def first_correct_rank(ranked: Sequence[Span], answers: Sequence[Span], iou: float) -> int | None:

@@ -104,6 +104,6 @@ def _merge(args: argparse.Namespace) -> int:
     from ..library.merge import merge_indexes
 
     manifest = merge_indexes(inputs, out)
-    hours = sum(t.duration_s for t in manifest.takes) / 3600
+    hours = manifest.hours()
     print(f"{out}: merged {len(inputs)} indexes, {len(manifest.takes)} takes, {hours:.2f} h")
     return 0

@@ -21,12 +21,18 @@ from .decode import ordered_segments
 DEFAULT_SCALES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 
-def window_cover(t_count: int, length: int, step: int) -> torch.Tensor:
-    """[windows, T] 0/1 coverage of windows of ``length`` frames every ``step`` frames,
-    the last one flush with the end of the clip."""
+def window_starts(t_count: int, length: int, step: int) -> list[int]:
+    """First frames of windows of ``length`` frames every ``step`` frames, the last one
+    flush with the end of the clip."""
     starts = list(range(0, t_count - length + 1, step))
     if starts[-1] != t_count - length:
         starts.append(t_count - length)
+    return starts
+
+
+def window_cover(t_count: int, length: int, step: int) -> torch.Tensor:
+    """[windows, T] 0/1 coverage of the windows of :func:`window_starts`."""
+    starts = window_starts(t_count, length, step)
     cover = torch.zeros(len(starts), t_count)
     for i, s in enumerate(starts):
         cover[i, s : s + length] = 1.0

@@ -23,11 +23,11 @@ from ..encoders import load_encoder
 from ..encoders.base import MotionTextEncoder
 from ..errors import MoGroundError
 from ..grounding.fused import FusedConfig
-from ..grounding.window import window_cover
+from ..grounding.window import window_starts
 from .identity import check_identity, encoder_identity
 from .sources import FoundFile, Take, content_digest, discover, in_shard, read_takes
-from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, load_manifest,
-                    memory_index, write_index)
+from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, folder_bytes,
+                    load_manifest, memory_index, write_index)
 from .threads import one_torch_thread
 
 DEFAULT_SCALES_S: tuple[float, ...] = FusedConfig().scales_s
@@ -80,7 +80,7 @@ def window_spans(t_count: int, fps: float, scales_s: tuple[float, ...]) -> list[
         length = int(round(scale * fps))
         if length < 2 or length > t_count:
             continue
-        starts = window_cover(t_count, length, max(1, length // 2)).argmax(dim=1).numpy()
+        starts = np.asarray(window_starts(t_count, length, max(1, length // 2)))
         out.append(np.stack([starts, starts + length], axis=1).astype(np.int32))
     return out or [np.array([[0, t_count]], dtype=np.int32)]
 
@@ -175,7 +175,7 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
         check_identity(old_manifest.encoder, identity, opts.out)
         if [float(s) for s in opts.scales_s] != old_manifest.scales_s:
             old_manifest = None  # other window lengths: everything is encoded again
-    old = LibraryIndex.open(opts.out) if old_manifest is not None else None
+    old = LibraryIndex.open(opts.out, old_manifest) if old_manifest is not None else None
     old_numbers = old.takes_by_file() if old is not None else {}
 
     def stored(path: str) -> list[EncodedTake]:  # a file's takes as indexed before (views, no copy)
@@ -222,8 +222,8 @@ def build_index(opts: IndexOptions, encoder: MotionTextEncoder | None = None,
     del old, stored  # only the takes' views keep the old maps open; write_index releases them
     write_index(opts.out, manifest, ordered, frame_dim, identity["embed_dim"])
     report.takes = len(manifest.takes)
-    report.hours = sum(t.duration_s for t in manifest.takes) / 3600.0
-    report.bytes = sum(p.stat().st_size for p in Path(opts.out).iterdir() if p.is_file())
+    report.hours = manifest.hours()
+    report.bytes = folder_bytes(opts.out)
     report.seconds = time.perf_counter() - t0
     return report
 

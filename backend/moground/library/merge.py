@@ -4,11 +4,9 @@ several inputs keeps the copy from the input named last."""
 
 from __future__ import annotations
 
-import time
-
 from ..errors import BadRequest
 from .identity import check_identity
-from .store import FileRecord, check_out, LibraryIndex, Manifest, encoded_from_index, write_index
+from .store import FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, now_stamp, write_index
 
 
 def merge_indexes(inputs: list[str], out: str) -> Manifest:
@@ -31,7 +29,7 @@ def merge_indexes(inputs: list[str], out: str) -> Manifest:
             files[path] = (FileRecord(path, rec.sha256),
                            [encoded_from_index(idx, i, copy=False) for i in numbers.get(path, [])])
     manifest = Manifest(encoder=dict(first.encoder), scales_s=list(first.scales_s),
-                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                        created=now_stamp())
     manifest.skipped = {p: why for p, why in skipped.items() if p not in files}
     frame_dim = first.encoder.get("frame_dim") or opened[0].frames.shape[1]
     embed_dim = first.encoder["embed_dim"]

@@ -24,6 +24,7 @@ from ..errors import BadRequest
 from ..options import MAX_SEARCH_TOP, SEARCH_OPTION_RANGES, check_option, check_search_bounds
 from ..grounding.changepoint import novelty_curve
 from ..grounding.fused import FusedConfig, single_query_span
+from ..grounding.metrics import iou
 from ..grounding.phrases import encode_phrases
 from ..grounding.window import standardise_rows
 from .identity import check_identity, encoder_identity
@@ -97,6 +98,8 @@ class Searcher:
         self.windows = torch.from_numpy(np.asarray(index.windows, dtype=np.float32))
         self.spans = np.asarray(index.spans)
         self.lengths_s = (self.spans[:, 2] - self.spans[:, 1]) / index.fps
+        # the windows of each length, found once: every query standardises within them
+        self.length_groups = [np.flatnonzero(self.lengths_s == v) for v in np.unique(self.lengths_s)]
 
     def search(self, query: str, opts: SearchOptions | None = None) -> list[Hit]:
         with one_torch_thread():
@@ -111,7 +114,7 @@ class Searcher:
         q = encode_phrases(self.encoder, [query.strip()], expand=opts.expand_phrases)[0].float().cpu()
         sims = (self.windows @ q).numpy()
         eligible = self._eligible(opts)
-        ranking = per_length_z(sims, self.lengths_s)
+        ranking = per_length_z(sims, self.length_groups)
         chosen = self._coarse(ranking, eligible, opts.candidates)
         hits: list[Hit] = []
         evidence: dict[int, np.ndarray] = {}
@@ -124,8 +127,7 @@ class Searcher:
                     evidence[take_no] = self._evidence(take_no, sims)
                 span = self._refine(take_no, (s, e), evidence[take_no], opts)
                 score = self._span_score(take_no, span, q) if span != (s, e) else score
-            hits.append(self._hit(take_no, span, score, float(sims[w])))
-            hits[-1].rank_score = round(float(ranking[w]), 4)
+            hits.append(self._hit(take_no, span, score, float(sims[w]), float(ranking[w])))
         hits = _suppress(sorted(hits, key=lambda h: -h.rank_score), opts)
         for rank, hit in enumerate(hits[: opts.top], start=1):
             hit.rank = rank
@@ -164,8 +166,7 @@ class Searcher:
         length = span[1] - span[0]
         pad = max(length, int(round(2 * fps)))
         lo, hi = max(0, span[0] - pad), min(t.frames, span[1] + pad)
-        feats = torch.from_numpy(np.asarray(self.index.take_frames(take_no)[lo:hi], dtype=np.float32))
-        novelty = novelty_curve(feats, int(round(self.fused.novelty_window_s * fps)))
+        novelty = novelty_curve(self._frames(take_no, lo, hi), int(round(self.fused.novelty_window_s * fps)))
         min_len = max(2, int(round((opts.min_s or REFINE_MIN_S) * fps)))
         max_s = min(self.fused.single_max_s, opts.max_s or self.fused.single_max_s)
         cfg = replace(self.fused, single_max_s=max_s)
@@ -174,13 +175,17 @@ class Searcher:
         s, e = single_query_span(evidence[lo:hi], novelty, min_len, fps, cfg)
         return lo + s, lo + e
 
+    def _frames(self, take_no: int, lo: int, hi: int) -> torch.Tensor:
+        """[hi - lo, H] float32 features of one take, read from the memory map."""
+        return torch.from_numpy(np.asarray(self.index.take_frames(take_no)[lo:hi], dtype=np.float32))
+
     def _span_score(self, take_no: int, span: tuple[int, int], q: torch.Tensor) -> float:
-        feats = torch.from_numpy(np.asarray(self.index.take_frames(take_no)[span[0] : span[1]], dtype=np.float32))
+        feats = self._frames(take_no, *span)
         with torch.no_grad():
             emb = self.encoder.pool(feats, torch.ones(1, feats.shape[0]))[0].float().cpu()
         return float(emb @ q)
 
-    def _hit(self, take_no: int, span: tuple[int, int], score: float, coarse: float) -> Hit:
+    def _hit(self, take_no: int, span: tuple[int, int], score: float, coarse: float, rank_score: float) -> Hit:
         t: TakeRecord = self.index.takes[take_no]
         fps = self.index.fps
         start, end = t.to_source_frame(span[0], fps), t.to_source_frame(span[1], fps)
@@ -188,20 +193,19 @@ class Searcher:
             rank=0, score=round(score, 4), coarse_score=round(coarse, 4), file=t.file, take=t.take,
             armature=t.armature, action=t.action, start_frame=float(start), end_frame=float(end),
             start_s=round(t.to_seconds(span[0], fps), 4), end_s=round(t.to_seconds(span[1], fps), 4),
-            key=t.key, model_span=span,
+            key=t.key, rank_score=round(rank_score, 4), model_span=span,
         )
 
 
-def per_length_z(sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Each window's cosine as a z-score among the index's windows of its own length.
-    Raw cosines favour short windows (their scores spread wider), so a 1 s window
-    outranked the 5 s moment it sat in; per length, every scale competes on how far it
-    stands out from its peers."""
+def per_length_z(sims: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Each window's cosine as a z-score among the index's windows of its own length
+    (``groups``: the window rows of each length). Raw cosines favour short windows
+    (their scores spread wider), so a 1 s window outranked the 5 s moment it sat in;
+    per length, every scale competes on how far it stands out from its peers."""
     out = np.empty_like(sims)
-    for length in np.unique(lengths):
-        sel = lengths == length
-        v = sims[sel]
-        out[sel] = (v - v.mean()) / (v.std() + 1e-6)
+    for rows in groups:
+        v = sims[rows]
+        out[rows] = (v - v.mean()) / (v.std() + 1e-6)
     return out
 
 
@@ -243,19 +247,13 @@ def best_distinct(rows: np.ndarray, scores: np.ndarray, spans: np.ndarray, count
     for w in pool.tolist():
         take_no, s, e = (int(v) for v in spans[w])
         mine = by_take.setdefault(take_no, [])
-        if any(_iou((s, e), k) > max_iou for k in mine):
+        if any(iou((s, e), k) > max_iou for k in mine):
             continue
         kept.append(w)
         mine.append((s, e))
         if len(kept) == count:
             break
     return kept
-
-
-def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
-    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
-    union = max(a[1], b[1]) - min(a[0], b[0])
-    return inter / union if union > 0 else 0.0
 
 
 def _suppress(hits: list[Hit], opts: SearchOptions) -> list[Hit]:
@@ -267,7 +265,7 @@ def _suppress(hits: list[Hit], opts: SearchOptions) -> list[Hit]:
             continue
         if opts.max_s and h.duration_s > opts.max_s + 1e-6:
             continue
-        if any(k.key == h.key and _iou(k.model_span, h.model_span) > 0.5 for k in kept):
+        if any(k.key == h.key and iou(k.model_span, h.model_span) > 0.5 for k in kept):
             continue
         kept.append(h)
     return kept

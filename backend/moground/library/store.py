@@ -94,6 +94,9 @@ class Manifest:
     created: str = ""
     updated: str = ""
 
+    def hours(self) -> float:
+        return sum(t.duration_s for t in self.takes) / 3600.0
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -156,7 +159,7 @@ class LibraryIndex:
         return out
 
     def hours(self) -> float:
-        return sum(t.duration_s for t in self.manifest.takes) / 3600.0
+        return self.manifest.hours()
 
     def summary(self) -> dict[str, Any]:
         """What a server tells clients about an index it serves (never its folder)."""
@@ -165,20 +168,13 @@ class LibraryIndex:
                 "encoder": enc.get("name"), "weights_sha256": (enc.get("weights_sha256") or "")[:12] or None,
                 "updated": self.manifest.updated}
 
-    def bytes_on_disk(self) -> int:
-        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "LibraryIndex":
+    def open(cls, path: str | os.PathLike, manifest: Manifest | None = None) -> "LibraryIndex":
+        """The index at ``path``; ``manifest`` when the caller has already read it."""
         where = Path(path)
-        manifest_path = where / MANIFEST
-        if not manifest_path.is_file():
+        manifest = manifest or load_manifest(where)
+        if manifest is None:
             raise UnknownIndex(f"no MoGround index at {where} (missing {MANIFEST}); build one with `moground index`")
-        try:
-            blob = json.loads(manifest_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
-        manifest = Manifest.from_json(blob, str(where))
         try:
             arrays = [np.load(where / name, mmap_mode="r", allow_pickle=False)
                       for name in ("frames.npy", "windows.npy", "spans.npy")]
@@ -201,6 +197,11 @@ def load_manifest(path: str | os.PathLike) -> Manifest | None:
         return Manifest.from_json(json.loads(manifest_path.read_text()), str(path))
     except (OSError, ValueError) as exc:
         raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
+
+
+def folder_bytes(path: str | os.PathLike) -> int:
+    """Size of an index on disk (its files; an index folder has no subfolders)."""
+    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
 
 
 def check_out(path: str | os.PathLike) -> Path:
