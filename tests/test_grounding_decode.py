@@ -69,3 +69,27 @@ def test_best_boundaries_matches_brute_force(seed):
 
     best = max(value(c) for c in combinations(range(1, t), k - 1))
     assert value(cuts) == pytest.approx(best)
+
+
+def test_cut_sharpness_reads_the_weaker_inner_cut():
+    from moground.grounding.changepoint import cut_sharpness
+
+    novelty = np.zeros(100)
+    novelty[30] = 1.0  # a sharp change near the first cut
+    novelty[71] = 0.2  # a lull near the second
+    segs = [(0, 29), (29, 70), (70, 100)]
+    # the take's own ends count as sharp; each segment is as weak as its weaker cut
+    assert cut_sharpness(novelty, segs, radius=2) == [1.0, 0.2, 0.2]
+    # a cut farther than the radius from any change reads the novelty at the cut: 0
+    assert cut_sharpness(novelty, [(0, 50), (50, 100)], radius=2) == [0.0, 0.0]
+    assert cut_sharpness(novelty, [(0, 100)], radius=2) == [1.0]
+
+
+def test_confidence_reason_names_the_weaker_part():
+    from moground.grounding.confidence import LOW_CONFIDENCE_SCORE, confidence_flag
+
+    assert confidence_flag(LOW_CONFIDENCE_SCORE) == (False, None)
+    flag, reason = confidence_flag(LOW_CONFIDENCE_SCORE / 2, cut_sharpness=0.1)
+    assert flag and "motion hardly changes" in reason
+    flag, reason = confidence_flag(LOW_CONFIDENCE_SCORE / 2, cut_sharpness=0.9)
+    assert flag and reason.startswith("weak text match")

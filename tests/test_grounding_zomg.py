@@ -106,3 +106,19 @@ def test_window_baseline_orders_and_scores():
 
 def test_uniform_split():
     assert uniform_segments(10, 3) == [(0, 3), (3, 7), (7, 10)]
+
+
+def test_scores_fall_when_a_cut_is_forced_where_the_motion_does_not_change():
+    """Four phrases but only three activities: some cut must land inside one activity,
+    and the segments on either side of it score lower than the ones cut at real changes."""
+    spans = [(0, 60), (60, 120), (120, 240)]
+    enc = OracleEncoder(truth_labels(spans, 240))
+    out = run_method("fused", enc, enc.motion(), enc.encode_text(["a0", "a1", "a2", "a2"]), min_len=10)
+    sharp = out.info["cut_sharpness"]
+    assert min(sharp) < 0.5 <= max(sharp), sharp
+    assert out.scores == pytest.approx([p * c for p, c in zip(out.info["text_scores"], sharp)])
+    forced = [i for i, c in enumerate(sharp) if c < 0.5]
+    assert max(out.scores[i] for i in forced) < min(out.scores[i] for i in range(4) if i not in forced)
+    # a single query has no forced cut: its score is the text score alone
+    single = run_method("zomg", enc, enc.motion(), enc.encode_text(["a1"]), min_len=10)
+    assert single.info["cut_sharpness"] == [1.0] and single.scores == single.info["text_scores"]

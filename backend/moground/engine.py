@@ -190,8 +190,9 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
               clip: MotionClip) -> list[Segment]:
     """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
     segments = []
+    sharpness = out.info.get("cut_sharpness", [1.0] * len(out.segments))
     for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
-        flag, reason = confidence_flag(float(score))
+        flag, reason = confidence_flag(float(score), cut_sharpness=sharpness[i])
         first = prepared.to_source_offset(s)
         stop = max(prepared.to_source_offset(e), first)
         segments.append(Segment(

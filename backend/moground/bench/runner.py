@@ -170,6 +170,7 @@ def summarize_runs(runs: list[CaseRun], diag: dict[tuple, dict[str, list]] | Non
                 **{f"r1@{th}": round(recall_at(ious, th), 4) for th in R1_THRESHOLDS},
                 "r1@0.5_ci": _ci(_by_clip(real, lambda r: r.ious), stat=lambda v: float((v >= 0.5).mean())),
                 "auroc": round(auroc([s for r in real for s in r.scores], [v >= 0.5 for v in ious]), 4),
+                "auroc_ci": _ci(_by_clip(real, lambda r: list(zip(r.scores, r.ious))), stat=_auroc_of_pairs),
                 "ms_per_case": round(float(np.mean([r.ms for r in real])), 1),
             }
             accs = [r.frame_acc for r in real if not np.isnan(r.frame_acc)]
@@ -188,6 +189,11 @@ def summarize_runs(runs: list[CaseRun], diag: dict[tuple, dict[str, list]] | Non
             summary["extent"] = _ci([np.asarray(e)[~np.isnan(e)] for e in d["extent"]])
         out["/".join(key)] = summary
     return out
+
+
+def _auroc_of_pairs(pairs: np.ndarray) -> float:
+    """AUROC of the scores for IoU ≥ 0.5, from [n, 2] rows of (score, IoU)."""
+    return auroc(pairs[:, 0], pairs[:, 1] >= 0.5) if len(pairs) else float("nan")
 
 
 def _paired_gaps(pairs: list[tuple[CaseRun, CaseRun]]) -> dict[str, list[float]]:
@@ -222,15 +228,17 @@ def _fmt(ci: list[float]) -> str:
 
 def format_table(name: str, summary: dict) -> str:
     lines = [f"\n{name}: {summary['cases']} cases, {summary['clips']} distinct clips, {summary['segments']} segments"]
-    head = f"{'method':<12}{'mIoU [95% CI]':>22}{'excl. trans.':>22}{'R@1 .3/.5/.7':>18}{'frame acc':>11}{'AUROC':>7}{'control':>9}{'method−control':>24}{'ms':>8}"
+    head = f"{'method':<12}{'mIoU [95% CI]':>22}{'excl. trans.':>22}{'R@1 .3/.5/.7':>18}{'frame acc':>11}{'AUROC [95% CI]':>19}{'control':>9}{'method−control':>24}{'ms':>8}"
     lines.append(head)
     for method, r in summary["methods"].items():
         acc = f"{r['frame_acc'][0]:.3f}" if "frame_acc" in r else "-"
         gap = _fmt(r["gap"]) if "gap" in r else "-"
         ctrl = f"{r['control_miou'][0]:.3f}" if "control_miou" in r else "-"
         aur = "-" if np.isnan(r["auroc"]) else f"{r['auroc']:.2f}"
+        if aur != "-" and "auroc_ci" in r:
+            aur += f" [{r['auroc_ci'][1]:.2f},{r['auroc_ci'][2]:.2f}]"
         lines.append(f"{method:<12}{_fmt(r['miou']):>22}{_fmt(r['miou_excl']):>22}"
-                     f"{r['r1@0.3']:>6.2f}{r['r1@0.5']:>6.2f}{r['r1@0.7']:>6.2f}{acc:>11}{aur:>7}{ctrl:>9}{gap:>24}{r['ms_per_case']:>8.0f}")
+                     f"{r['r1@0.3']:>6.2f}{r['r1@0.5']:>6.2f}{r['r1@0.7']:>6.2f}{acc:>11}{aur:>19}{ctrl:>9}{gap:>24}{r['ms_per_case']:>8.0f}")
     extra = []
     if "classification" in summary:
         extra.append(f"true segments → own phrase {_fmt(summary['classification'])}")

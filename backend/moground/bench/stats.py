@@ -30,7 +30,8 @@ def bootstrap_ci(
     draws = rng.integers(0, len(groups), size=(n_boot, len(groups)))
     vals = np.array([stat(np.concatenate([groups[i] for i in row])) for row in draws])
     alpha = (1.0 - level) / 2.0
-    return point, float(np.quantile(vals, alpha)), float(np.quantile(vals, 1.0 - alpha))
+    # a draw can leave a statistic undefined (AUROC with one class only): skip those draws
+    return point, float(np.nanquantile(vals, alpha)), float(np.nanquantile(vals, 1.0 - alpha))
 
 
 def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:

@@ -15,8 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmark grounding methods: real takes, spliced held-out clips, text controls")
     p.add_argument("--data", help="shared data folder (default: $MOGROUND_DATA or ../shared/data)")
     p.add_argument("--split", default="test", choices=["val", "test"], help="split the spliced sets come from")
-    p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 10 (realchains in full)")
-    p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 10, quick 3)")
+    p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 20 (realchains in full)")
+    p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
     p.add_argument("--sets", nargs="+", default=["realchains", "spliced"], choices=["realchains", "spliced"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     cases = realchain_cases(root, seed=args.seed) if "realchains" in args.sets else []
     if "spliced" in args.sets:
-        n = args.spliced if args.spliced is not None else (3 if args.quick else 10)
+        n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)

@@ -35,6 +35,20 @@ def novelty_curve(feats: torch.Tensor, half_window: int) -> np.ndarray:
     return nov / peak if peak > 0 else nov
 
 
+def cut_sharpness(novelty: np.ndarray, segments: list[tuple[int, int]], radius: int) -> list[float]:
+    """Per segment, how sharply the motion changes at its weaker inner cut: the novelty
+    peak (1 = the take's sharpest change) within ``radius`` frames of the cut; 1.0 at the
+    take's own ends. When K segments must cover a take, a wrong segment is most often
+    one whose cut was forced where the motion hardly changes, and text similarity alone
+    does not see that (measured on development data, docs/tuning/confidence.md)."""
+    t_count = len(novelty)
+    out = []
+    for s, e in segments:
+        inner = [c for c in (s, e) if 0 < c < t_count]
+        out.append(min((float(novelty[max(0, c - radius) : c + radius + 1].max()) for c in inner), default=1.0))
+    return out
+
+
 def changepoint_segments(
     feats: torch.Tensor,
     k_count: int,

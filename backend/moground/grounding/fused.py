@@ -9,9 +9,16 @@ lengths pooled from the per-frame features computed once, centred and scaled ove
 take), and one exact dynamic program over cut positions picks K ordered segments
 maximising
 
-    w_text · Σ_k (evidence of phrase k inside segment k)
+    w_text · Σ_k (evidence of phrase k inside segment k) / (T/K)
     + w_novelty · Σ (motion novelty at each cut)
     − w_duration · Σ ((length − T/K) / (T/K))²
+
+Every term is free of the take's length: the text sum is divided by the mean segment
+length T/K (a segment of mean length scores its mean evidence), novelty peaks at 1 and
+the duration term is relative. Summing text per frame without that divisor made its
+weight against motion grow with segment length, so settings tuned on 7 s sub-actions
+gave text a third of that weight on 2–3 s pieces, where it then changed nothing
+(docs/tuning/diagnose_spliced.txt).
 
 For a single query (K=1) the span is the contiguous stretch that maximises the
 query's evidence above ``single_threshold`` (what is distinctive in this take), with
@@ -41,7 +48,7 @@ class FusedConfig:
     scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     cell_s: float = 0.25
     novelty_window_s: float = 1.0
-    w_text: float = 0.02
+    w_text: float = 3.0
     w_novelty: float = 10.0
     w_duration: float = 5.0
     # shortest segment as a share of the mean length T/K: real sub-actions last 1.6–16.6 s,
@@ -82,7 +89,7 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
     step = max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
     min_len = max(min_len, int(cfg.min_share * t_count / k_count))
-    text = cell_reduce(evidence, step, np.sum) * cfg.w_text
+    text = cell_reduce(evidence, step, np.sum) * (cfg.w_text * k_count / t_count)
     cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
     gain = cell_reduce(novelty, step, np.max) * cfg.w_novelty
     cuts = ordered_cuts(cum, gain, -(-min_len // step), cfg.w_duration)
