@@ -51,6 +51,7 @@ def run() -> int:
     if rc:
         return rc
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="moground-figures-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         bench = ["bench", "--plots", str(work), "--json", str(work / "bench.json"), *args.bench_args]
         if _accepts([*bench, "--sets", "realchains"]):  # the real takes alone, where the bench has them
