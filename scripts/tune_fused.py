@@ -34,13 +34,14 @@ sys.path.insert(0, str(ROOT / "backend"))
 from moground.bench.sets import realchain_cases, spliced_cases  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
 from moground.grounding.changepoint import novelty_curve  # noqa: E402
-from moground.grounding.fused import FusedConfig, evidence_curves, fused_segments  # noqa: E402
+from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
+from moground.grounding.spans import span_similarity  # noqa: E402
 from moground.grounding.zomg import ZomgConfig  # noqa: E402
 
-GRID_TAKES = {"w_text": (1.0, 2.0, 3.0, 5.0, 8.0, 12.0), "w_novelty": (0.0, 2.0, 5.0, 10.0), "w_duration": (0.0, 1.0, 3.0, 5.0),
-              "min_share": (0.0, 0.25, 0.4)}
+GRID_TAKES = {"w_span": (0.0, 1.0, 2.0, 3.0, 4.0, 6.0), "w_text": (0.0, 1.0, 3.0), "w_novelty": (5.0, 10.0, 20.0),
+              "w_duration": (3.0, 5.0, 8.0, 12.0), "min_share": (0.25, 0.4)}
 GRID_SINGLE = {"single_threshold": (0.5, 1.0, 1.25, 1.5, 2.0), "single_novelty": (0.0, 2.0, 5.0)}
 SHIFTS_S = (0.0, 0.5, 1.0)
 MIN_LEN = 10
@@ -78,7 +79,8 @@ def main() -> int:
                 feats[c.clip_id] = enc.frame_features(torch.from_numpy(c.motion))
         f = feats[c.clip_id]
         text = enc.encode_text(c.phrases)
-        prep.append((c, evidence_curves(enc, f, text, FusedConfig().scales_s), novelty_curve(f, 20)))
+        spans = span_similarity(enc, f, text, dp_step(len(f), enc.fps, FusedConfig())) if len(c.phrases) > 1 else None
+        prep.append((c, evidence_curves(enc, f, text, FusedConfig().scales_s), novelty_curve(f, 20), spans))
     spliced_sets = sorted({c.set_name for c in spliced})
     log(f"realchains: {len(takes)} takes, {len(cases)} cases (takes and K=1 queries, verbatim and open phrases); "
         f"val spliced: {len(spliced)} cases ({SPLICED_VAL} sequences per source, every vocabulary)")
@@ -86,9 +88,9 @@ def main() -> int:
     def score(kind: str, cfg: FusedConfig) -> dict[str, float]:
         """mIoU per realchains take and, for multi-segment settings, per val spliced set."""
         per: dict[str, list[float]] = {}
-        for c, ev, nov in prep:
+        for c, ev, nov, spans in prep:
             if c.kind == kind or (kind == "take" and c.kind == "spliced"):
-                segs = fused_segments(ev, nov, MIN_LEN, enc.fps, cfg)
+                segs = fused_segments(ev, nov, MIN_LEN, enc.fps, cfg, spans)
                 key = c.clip_id if c.kind != "spliced" else c.set_name
                 per.setdefault(key, []).extend(iou(p, t) for p, t in zip(segs, c.spans))
         return {t: float(np.mean(v)) for t, v in per.items()}
@@ -124,7 +126,7 @@ def main() -> int:
         table = []
         for shift in SHIFTS_S:
             per: dict[str, list[float]] = {t: [] for t in takes}
-            for c, _, _ in prep:
+            for c, *_ in prep:
                 if c.kind != "take":
                     continue
                 fused = replace(FusedConfig(), **{k: v for k, v in loto[c.clip_id].items() if k in GRID_TAKES})

@@ -1,28 +1,30 @@
 """Text and motion change decided together: where the take's motion changes *and*
 the best-matching phrase changes.
 
-Measured on real takes (issue 11): the encoder can name a segment but its pooled
-similarity barely changes when a span is shifted or stretched, so text alone cannot
-place a boundary, and motion change alone cannot tell which change is a sub-action
-boundary. Here each phrase gets a per-frame evidence curve (windows of several
-lengths pooled from the per-frame features computed once, centred and scaled over the
-take), and one exact dynamic program over cut positions picks K ordered segments
-maximising
+Measured on real takes (issue 11): motion change alone cannot tell which change is a
+sub-action boundary, and text alone could not place one while the encoder barely
+noticed a shifted or stretched span. The default encoder was then trained to notice
+(``training/extent.py``). One exact dynamic program over cut positions, on a grid of
+cells, picks K ordered segments maximising
 
-    w_text · Σ_k (evidence of phrase k inside segment k) / (T/K)
+    w_span · Σ_k (standardised similarity of segment k, pooled whole, to phrase k)
+    + w_text · Σ_k (evidence of phrase k inside segment k) / (T/K)
     + w_novelty · Σ (motion novelty at each cut)
     − w_duration · Σ ((length − T/K) / (T/K))²
 
-Every term is free of the take's length: the text sum is divided by the mean segment
-length T/K (a segment of mean length scores its mean evidence), novelty peaks at 1 and
-the duration term is relative. Summing text per frame without that divisor made its
-weight against motion grow with segment length, so settings tuned on 7 s sub-actions
-gave text a third of that weight on 2–3 s pieces, where it then changed nothing
-(docs/tuning/diagnose_spliced.txt).
+The span term pools each candidate segment once (``spans.span_similarity``); the text
+term sums per-frame evidence curves (windows of several lengths pooled from the frame
+features, centred and scaled over the take). Every term is free of the take's length:
+the evidence sum is divided by the mean segment length T/K, span similarities are
+standardised, novelty peaks at 1 and the duration term is relative. (Summing evidence
+per frame without that divisor made its weight grow with segment length, so settings
+tuned on 7 s sub-actions gave text a third of that weight on 2–3 s pieces, where it then
+changed nothing: docs/tuning/diagnose_spliced.txt.)
 
 For a single query (K=1) the span is the contiguous stretch that maximises the
 query's evidence above ``single_threshold`` (what is distinctive in this take), with
-the same novelty bonus at both ends.
+the same novelty bonus at both ends. (A span's pooled similarity alone does not find
+it: the best-scoring span of a take is a short sliver, mIoU 0.07 on realchains.)
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from .changepoint import novelty_curve
-from .decode import cell_reduce, ordered_cuts
+from .decode import cell_reduce, cumulative_spans, ordered_cuts
+from .spans import span_similarity
 from .window import standardise_rows, window_cover
 
-MAX_CELLS = 600
+MAX_CELLS = 240  # the cut DP's grid: a take longer than 2 min at 0.5 s gets coarser cells
 
 
 @dataclass
@@ -46,14 +49,15 @@ class FusedConfig:
     scripts/tune_fused.py and docs/tuning/tune_fused.log)."""
 
     scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-    cell_s: float = 0.25
+    cell_s: float = 0.5
     novelty_window_s: float = 1.0
-    w_text: float = 3.0
+    w_span: float = 3.0
+    w_text: float = 0.0
     w_novelty: float = 10.0
-    w_duration: float = 5.0
+    w_duration: float = 8.0
     # shortest segment as a share of the mean length T/K: real sub-actions last 1.6–16.6 s,
     # and a segment squeezed to the floor lets every later phrase slide one place
-    min_share: float = 0.4
+    min_share: float = 0.25
     single_threshold: float = 1.0
     single_novelty: float = 5.0
     single_max_s: float = 20.0
@@ -81,18 +85,28 @@ def evidence_curves(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch
     return standardise_rows((total / used).numpy())
 
 
+def dp_step(t_count: int, fps: float, cfg: FusedConfig) -> int:
+    """Cell size in frames of the cut DP's grid (and of the span table)."""
+    return max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
+
+
 def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps: float,
-                   cfg: FusedConfig) -> list[tuple[int, int]]:
-    """K ordered contiguous segments covering the take (see the module docstring)."""
+                   cfg: FusedConfig, spans: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """K ordered contiguous segments covering the take (see the module docstring).
+    ``spans``: ``span_similarity`` on the ``dp_step`` grid, needed when ``w_span`` > 0."""
     k_count, t_count = evidence.shape
     if k_count == 1:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
-    step = max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
+    step = dp_step(t_count, fps, cfg)
     min_len = max(min_len, int(cfg.min_share * t_count / k_count))
     text = cell_reduce(evidence, step, np.sum) * (cfg.w_text * k_count / t_count)
-    cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
+    scores = cumulative_spans(np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1))
+    if cfg.w_span:
+        if spans is None:
+            raise ValueError("w_span > 0 needs the span table (spans.span_similarity)")
+        scores = scores + cfg.w_span * spans
     gain = cell_reduce(novelty, step, np.max) * cfg.w_novelty
-    cuts = ordered_cuts(cum, gain, -(-min_len // step), cfg.w_duration)
+    cuts = ordered_cuts(scores, gain, -(-min_len // step), cfg.w_duration)
     edges = [0, *[min(c * step, t_count) for c in cuts], t_count]
     return [(edges[i], edges[i + 1]) for i in range(k_count)]
 
@@ -119,4 +133,7 @@ def fused_method(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Te
     cfg = cfg or FusedConfig()
     evidence = evidence_curves(encoder, feats, text, cfg.scales_s)
     novelty = novelty_curve(feats, int(round(cfg.novelty_window_s * encoder.fps)))
-    return fused_segments(evidence, novelty, min_len, encoder.fps, cfg), evidence, novelty
+    spans = None
+    if text.shape[0] > 1 and cfg.w_span:
+        spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg))
+    return fused_segments(evidence, novelty, min_len, encoder.fps, cfg, spans), evidence, novelty

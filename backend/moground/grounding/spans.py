@@ -1,0 +1,60 @@
+"""How well every contiguous span of a take matches each phrase, as a whole.
+
+The fused decoder scores a candidate segment by pooling its frames once, with the
+encoder's own ``pool``, and comparing the result with its phrase. A per-frame evidence
+curve cannot do this: it averages windows that straddle the segment's ends, so a span
+that is a little too long or shifted scores as well as the true one. The default
+encoder was trained so that a true span outscores its shifted, stretched and truncated
+copies (``training/extent.py``); pooling whole spans is how decoding uses that.
+
+Spans run on a grid of cells (``FusedConfig.cell_s``). Each phrase's similarities are
+standardised over all spans computed, so phrases that match everything a little do not
+outweigh the others. Spans longer than ``MAX_SPAN_SHARE`` × the mean segment length are
+not computed (the duration prior rules them out anyway), and a long take is pooled at
+most ``MAX_POOL_FRAMES`` frames apart so the cost stays bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..encoders.base import MotionTextEncoder
+
+MAX_SPAN_SHARE = 3.0
+MAX_POOL_FRAMES = 2400
+CHUNK = 512
+
+
+def span_pairs(cells: int, max_len: int) -> np.ndarray:
+    """[N, 2] (first cell, end cell) of every span of 1..``max_len`` cells."""
+    starts, lengths = np.meshgrid(np.arange(cells), np.arange(1, max_len + 1), indexing="ij")
+    pairs = np.stack([starts.ravel(), (starts + lengths).ravel()], axis=1)
+    return pairs[pairs[:, 1] <= cells]
+
+
+def span_similarity(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor,
+                    step: int) -> np.ndarray:
+    """[K, C+1, C+1] standardised similarity of the span of cells [a, b) to phrase k, at
+    ``[k, a, b]``; NaN where no span was computed. ``step`` is the cell size in frames."""
+    t_count, k_count = feats.shape[0], text.shape[0]
+    cells = -(-t_count // step)
+    max_len = min(cells, int(np.ceil(MAX_SPAN_SHARE * cells / max(1, k_count))))
+    pairs = span_pairs(cells, max_len)
+    sub = -(-t_count // MAX_POOL_FRAMES)  # pool every sub-th frame of a very long take
+    pooled_feats = feats[::sub]
+    frame = torch.arange(pooled_feats.shape[0], device=feats.device)[None, :] * sub
+    edges = torch.as_tensor(np.minimum(pairs * step, t_count), device=feats.device)
+    sims = []
+    with torch.no_grad():
+        for i in range(0, len(pairs), CHUNK):
+            lo, hi = edges[i : i + CHUNK, :1], edges[i : i + CHUNK, 1:]
+            weights = ((frame >= lo) & (frame < hi)).float()
+            empty = weights.sum(1) == 0  # a span shorter than the pooling stride
+            weights[empty] = ((frame >= lo[empty] - sub) & (frame < hi[empty] + sub)).float()
+            sims.append((encoder.pool(pooled_feats, weights) @ text.T).cpu())
+    sims_np = torch.cat(sims).numpy().T.astype(np.float64)  # [K, N]
+    sims_np = (sims_np - sims_np.mean(1, keepdims=True)) / (sims_np.std(1, keepdims=True) + 1e-6)
+    out = np.full((k_count, cells + 1, cells + 1), np.nan)
+    out[:, pairs[:, 0], pairs[:, 1]] = sims_np
+    return out
