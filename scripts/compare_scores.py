@@ -12,9 +12,10 @@ very same ZOMG segments; only the score differs:
   rest of the take (``zomg.segment_scores`` without masks);
 * text × mask: that, times the mean ZOMG mask membership of its frames (the score
   shipped until this round);
-* text × cut: the text score times the motion novelty at the weaker cut;
-* text × mask × cut: both factors (``grounding.methods.scored`` for K > 1; a single
-  query's span has no forced cut and is scored by text alone).
+* text × cut: the text score times the motion novelty at the weaker cut (shipped:
+  ``grounding.methods.scored``; a single query's span has no forced cut, so for K=1 it
+  is the text score);
+* text × mask × cut: both factors.
 """
 
 from __future__ import annotations

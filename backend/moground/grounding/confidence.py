@@ -14,7 +14,7 @@ change.
 
 from __future__ import annotations
 
-LOW_CONFIDENCE_SCORE = 0.069
+LOW_CONFIDENCE_SCORE = 0.142
 SOFT_CUT = 0.5  # a cut whose novelty is below half the take's sharpest change is named as the reason
 
 

@@ -4,7 +4,10 @@ decoded together), ``changepoint``, ``window`` and ``uniform``.
 
 Every method's segments are scored the same way (``scored``): the text score
 (``zomg.segment_scores``) times, when the prompt has several sub-actions, the sharpness
-of the motion change at the segment's weaker cut (``changepoint.cut_sharpness``)."""
+of the motion change at the segment's weaker cut (``changepoint.cut_sharpness``).
+With ``max_shift_s`` 0 (tuned, docs/tuning/tune_fused.log) ZOMG's masks move no
+boundary and enter no score: ``zomg`` returns what ``fused`` does, and the masks are
+kept for the timeline pictures."""
 
 from __future__ import annotations
 
@@ -68,18 +71,18 @@ def run_method(
         segs = window_segments(scores, min_len)
         timings["window_ms"] = (time.perf_counter() - t0) * 1e3
         feats = feats if feats is not None else _features(encoder, motion, timings)
-        return scored(encoder, feats, text, segs, None, None, fused, timings)
+        return scored(encoder, feats, text, segs, None, fused, timings)
     if feats is None:
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
     if method == "changepoint":
         segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS)
         timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
-        return scored(encoder, feats, text, segs, None, None, fused, timings)
+        return scored(encoder, feats, text, segs, None, fused, timings)
     init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)
     timings["fused_ms"] = (time.perf_counter() - t0) * 1e3
     if method == "fused":
-        return scored(encoder, feats, text, init, None, novelty, fused, timings)
+        return scored(encoder, feats, text, init, novelty, fused, timings)
     t0 = time.perf_counter()
     zomg = zomg or ZomgConfig()
     with torch.enable_grad():
@@ -87,19 +90,19 @@ def run_method(
     segs = limit_shift(decode_masks(masks, min_len, stride=info["stride"]), init, int(round(zomg.max_shift_s * encoder.fps)))
     timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
     info["masks"] = masks  # [K+1, T], already computed: kept for pictures (moground.plots)
-    return scored(encoder, feats, text, segs, masks, novelty, fused, timings, info)
+    return scored(encoder, feats, text, segs, novelty, fused, timings, info)
 
 
 def scored(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor, segs: list[tuple[int, int]],
-           masks: torch.Tensor | None, novelty: np.ndarray | None, fused: FusedConfig,
-           timings: dict[str, float], info: dict | None = None) -> MethodOutput:
-    """The method's output with every segment's score: its text score (with ZOMG's mask
-    membership when K > 1), times the cut sharpness when K > 1. A single query's span
-    has no forced cut, and its mask membership lowered the score's AUROC on realchains
-    (0.77 → 0.60; docs/tuning/confidence.md), so it is scored by text alone. Both parts
-    are kept in ``info`` so the confidence flag can say which one is weak."""
+           novelty: np.ndarray | None, fused: FusedConfig, timings: dict[str, float],
+           info: dict | None = None) -> MethodOutput:
+    """The method's output with every segment's score: its text score, times the cut
+    sharpness when K > 1 (a single query's span has no forced cut). ZOMG's mask
+    membership is not part of it: on development data it lowered the AUROC for every set
+    (docs/tuning/segment_score.md). Both parts are kept in ``info`` so the confidence
+    flag can say which one is weak."""
     info = info if info is not None else {}
-    text_scores = segment_scores(encoder, feats, text, segs, masks if len(segs) > 1 else None)
+    text_scores = segment_scores(encoder, feats, text, segs, None)
     sharp = [1.0] * len(segs)
     if len(segs) > 1:
         if novelty is None:
