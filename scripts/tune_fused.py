@@ -2,8 +2,9 @@
 leave-one-take-out, together with the val split's spliced sequences, and write the log
 and the per-take settings the bench uses.
 
-    python scripts/tune_fused.py            # ~5 min on the 2-core CPU
+    python scripts/tune_fused.py            # ~1 min on the 2-core CPU
     python scripts/tune_fused.py --encoder-path W.pt --skip-zomg --log L --out O   # other weights
+    python scripts/tune_fused.py --w-span 0 --skip-zomg --log L --out O   # control: no span term
     → docs/tuning/tune_fused.log            (every grid point, LOTO choices and scores)
     → backend/moground/bench/loto_settings.json  (for each take: settings tuned on the other four)
 
@@ -37,6 +38,7 @@ from moground.grounding.changepoint import novelty_curve  # noqa: E402
 from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
+from moground.grounding.settings import DECODER_SETTINGS, read_table, weights_digest  # noqa: E402
 from moground.grounding.spans import span_similarity  # noqa: E402
 from moground.grounding.zomg import ZomgConfig  # noqa: E402
 
@@ -59,7 +61,14 @@ def main() -> int:
     ap.add_argument("--skip-zomg", action="store_true")
     ap.add_argument("--encoder-path", default=None,
                     help="builtin weights to tune for (default: the packaged ones); compare encoders by their LOTO mean")
+    ap.add_argument("--w-span", type=float, nargs="+", default=None,
+                    help="span-term weights to try instead of the grid's (e.g. 0: the per-frame evidence decoder alone)")
+    ap.add_argument("--record", action="store_true",
+                    help="write the settings tuned here for these weights into weights/decoder_settings.json "
+                         "(for weights other than the default, whose settings are FusedConfig's defaults)")
     args = ap.parse_args()
+    if args.w_span is not None:
+        GRID_TAKES["w_span"] = tuple(args.w_span)
     t_start = time.perf_counter()
     lines: list[str] = []
 
@@ -147,6 +156,18 @@ def main() -> int:
     Path(args.out).write_text(json.dumps({"about": "realchains leave-one-take-out settings written by scripts/tune_fused.py: "
                                           "for each take, the settings that scored best on the other four",
                                           "takes": loto}, indent=1) + "\n")
+    if args.record:
+        table = read_table()
+        weights = Path(enc.describe()["weights"])
+        table[weights_digest(enc)] = {
+            "file": weights.name,
+            "settings": {**best_all.get("take", {}), **best_all.get("single", {})},
+            "tuned": "scripts/tune_fused.py " + " ".join(sys.argv[1:]),
+        }
+        DECODER_SETTINGS.write_text(json.dumps({"about": "decoder settings tuned per weights file (SHA-256) by "
+                                                "scripts/tune_fused.py --record; see moground.grounding.settings",
+                                                "weights": table}, indent=1) + "\n")
+        log(f"recorded for {weights.name} in {DECODER_SETTINGS}")
     log(f"done in {time.perf_counter() - t_start:.0f} s")
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     Path(args.log).write_text("\n".join(lines) + "\n")

@@ -26,6 +26,7 @@ from .grounding.decode import fit_min_len
 from .grounding.methods import METHODS, MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
+from .grounding.settings import decoder_settings_for
 from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
 from .options import GroundOptions
@@ -56,6 +57,8 @@ class GroundingEngine:
         self.encoder = load_encoder(encoder, encoder_path, device=device, **encoder_options)
         # describe() counts parameters: ask once, not on every request
         self.untrained = not self.encoder.describe().get("trained", True)
+        # the decoder settings tuned for these weights (grounding.settings), looked up once
+        self.fused, _ = decoder_settings_for(self.encoder)
         self._library = None
         if indexes:  # opened (and checked against this encoder) now, not at the first search
             self._library = self._library_search(indexes)
@@ -63,7 +66,7 @@ class GroundingEngine:
     def _library_search(self, indexes: Mapping[str, str] | None = None):
         from .library.service import LibrarySearch
 
-        return LibrarySearch(self.encoder, indexes)
+        return LibrarySearch(self.encoder, indexes, fused=self.fused)
 
     def search(self, query: str, options: Mapping[str, Any] | None = None, *, index: str | None = None,
                takes: list | None = None) -> dict[str, Any]:
@@ -126,7 +129,7 @@ class GroundingEngine:
             with _timed(timings, "encoder_ms"):
                 with torch.no_grad():
                     feats = self.encoder.frame_features(motion)
-        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg)
+        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg, fused=self.fused)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
         if self.untrained:

@@ -84,11 +84,12 @@ def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, te
 
 def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, zomg: ZomgConfig | None = None,
               controls: bool = True, progress=None, loto: dict[str, dict] | None = None,
-              ) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
+              fused: FusedConfig | None = None) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
     """Every method on every case (and on its control phrases); returns the runs and
     per-(set, kind, vocab) diagnostics. ``loto`` maps a realchains take to the settings
     tuned on the other takes (``loto_settings.json``), so no take is scored with
-    settings chosen on itself."""
+    settings chosen on itself; ``fused`` is the decoder settings for everything else
+    (default: ``FusedConfig()``)."""
     runs: list[CaseRun] = []
     diag: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     min_len = int(round(MIN_SEGMENT_S * encoder.fps))
@@ -107,11 +108,11 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
         texts = {False: encoder.encode_text(case.phrases)}
         if controls:
             texts[True] = encoder.encode_text(case.control_phrases)
-        fused, zomg_case = settings_for(case, zomg, loto)
+        fused_case, zomg_case = settings_for(case, zomg, loto, fused)
         for method in methods:
             for control, text in texts.items():
                 t0 = time.perf_counter()
-                out = run_method(method, encoder, motion, text, min_len, feats=feats, zomg=zomg_case, fused=fused,
+                out = run_method(method, encoder, motion, text, min_len, feats=feats, zomg=zomg_case, fused=fused_case,
                                  windows=banks.get(id(case.motion)))
                 ms = (time.perf_counter() - t0) * 1e3 + {"window": window_ms, "uniform": 0.0}.get(method, enc_ms)
                 runs.append(_score(case, method, control, out.segments, out.scores, ms))
@@ -124,15 +125,18 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDE
     return runs, diag
 
 
-def settings_for(case: Case, zomg: ZomgConfig | None, loto: dict[str, dict] | None) -> tuple[FusedConfig, ZomgConfig]:
+def settings_for(case: Case, zomg: ZomgConfig | None, loto: dict[str, dict] | None,
+                 base: FusedConfig | None = None) -> tuple[FusedConfig, ZomgConfig]:
     """The decoder settings a case is scored with: its leave-one-take-out settings for
-    realchains takes when given, else the shipped defaults (with ``zomg`` overrides)."""
+    realchains takes when given, else ``base`` (the shipped defaults), with ``zomg``
+    overrides."""
     zomg = zomg or ZomgConfig()
+    base = base or FusedConfig()
     chosen = (loto or {}).get(case.clip_id) if case.set_name == "realchains" else None
     if not chosen:
-        return FusedConfig(), zomg
+        return base, zomg
     fused_keys = {f.name for f in fields(FusedConfig)}
-    return (replace(FusedConfig(), **{k: v for k, v in chosen.items() if k in fused_keys}),
+    return (replace(base, **{k: v for k, v in chosen.items() if k in fused_keys}),
             replace(zomg, **{k: v for k, v in chosen.items() if k == "max_shift_s"}))
 
 

@@ -24,6 +24,7 @@ from ..errors import BadRequest
 from ..options import MAX_SEARCH_TOP, SEARCH_OPTION_RANGES, check_option, check_search_bounds
 from ..grounding.changepoint import novelty_curve
 from ..grounding.fused import FusedConfig, single_query_span
+from ..grounding.settings import decoder_settings_for
 from ..grounding.metrics import iou
 from ..grounding.phrases import encode_phrases
 from ..grounding.window import standardise_rows
@@ -94,7 +95,7 @@ class Searcher:
         check_identity(index.manifest.encoder, encoder_identity(encoder), str(index.path))
         self.index = index
         self.encoder = encoder
-        self.fused = fused or FusedConfig()
+        self.fused = fused or decoder_settings_for(encoder)[0]  # the settings tuned for these weights
         self.windows = torch.from_numpy(np.asarray(index.windows, dtype=np.float32))
         self.spans = np.asarray(index.spans)
         self.lengths_s = (self.spans[:, 2] - self.spans[:, 1]) / index.fps

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from ..encoders.base import MotionTextEncoder
 from ..errors import BadRequest, UnknownIndex
+from ..grounding.fused import FusedConfig
 from ..protocol import check_motion_budget
 from .build import inline_index
 from .search import Searcher, SearchOptions
@@ -20,10 +21,12 @@ from .store import LibraryIndex
 
 
 class LibrarySearch:
-    def __init__(self, encoder: MotionTextEncoder, indexes: Mapping[str, str] | None = None) -> None:
+    def __init__(self, encoder: MotionTextEncoder, indexes: Mapping[str, str] | None = None,
+                 fused: FusedConfig | None = None) -> None:
         self.encoder = encoder
+        self.fused = fused  # the decoder settings for these weights (grounding.settings); defaults if None
         self.searchers: dict[str, Searcher] = {
-            name: Searcher(LibraryIndex.open(path), encoder) for name, path in (indexes or {}).items()
+            name: Searcher(LibraryIndex.open(path), encoder, fused) for name, path in (indexes or {}).items()
         }
 
     def search(self, query: str, options: Mapping[str, Any] | None = None, *, index: str | None = None,
@@ -43,7 +46,7 @@ class LibrarySearch:
             total = sum(t.clip.num_frames for t in takes)
             seconds = sum(t.clip.num_frames / t.clip.fps for t in takes)
             check_motion_budget(total, total / seconds, model_fps=self.encoder.fps)
-            searcher = Searcher(inline_index(self.encoder, takes), self.encoder)
+            searcher = Searcher(inline_index(self.encoder, takes), self.encoder, self.fused)
         else:
             raise BadRequest("a search needs an index name or takes to search")
         t1 = time.perf_counter()
