@@ -1,0 +1,73 @@
+"""The span table the fused decoder scores whole segments with: every span pooled once,
+the true span of a phrase scoring highest, and bounded shapes for short and very long
+takes. The encoder is a one-hot "oracle" whose right answer is known (as in
+test_grounding_zomg); the real encoder is exercised by the bench and engine tests."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from moground.grounding.fused import FusedConfig, dp_step, fused_segments
+from moground.grounding.metrics import iou
+from moground.grounding.spans import MAX_SPAN_SHARE, span_pairs, span_similarity
+
+
+class MeanPoolOracle:
+    """Frame features are one-hot codes of the true sub-action; pool is the weighted mean
+    (batched like the real encoders' pool)."""
+
+    name, fps, dim = "oracle", 20.0, 4
+
+    def pool(self, feats, weights):
+        w = weights / weights.sum(-1, keepdim=True).clamp_min(1e-8)
+        return F.normalize(w @ feats, dim=-1)
+
+
+def one_hot(labels):
+    return F.one_hot(torch.as_tensor(labels), 4).float()
+
+
+def test_span_pairs_are_every_span_up_to_the_longest():
+    pairs = span_pairs(5, 2)
+    assert sorted(map(tuple, pairs)) == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
+
+
+def test_the_true_spans_win_and_decode_to_the_truth():
+    truth = [(0, 60), (60, 100), (100, 200)]
+    labels = np.concatenate([np.full(e - s, k) for k, (s, e) in enumerate(truth)])
+    feats, text = one_hot(labels), torch.eye(4)[:3]
+    step = 10
+    table = span_similarity(MeanPoolOracle(), feats, text, step)
+    cells = 20
+    assert table.shape == (3, cells + 1, cells + 1)
+    max_len = int(np.ceil(MAX_SPAN_SHARE * cells / 3))
+    lengths = np.subtract.outer(np.arange(cells + 1), np.arange(cells + 1)).T  # [a, b] → b − a
+    assert np.isnan(table[:, lengths > max_len]).all() and np.isnan(table[:, lengths < 1]).all()
+    for k, (s, e) in enumerate(truth):  # the whole true span is among the best-matching spans of its phrase
+        assert table[k, s // step, e // step] >= np.nanmax(table[k]) - 1e-6
+    cfg = FusedConfig(w_span=3.0, w_text=0.0, w_novelty=0.0, w_duration=0.0, min_share=0.0)
+    segs = fused_segments(np.zeros((3, 200)), np.zeros(200), 10, 20.0, cfg, table)
+    assert [iou(p, t) for p, t in zip(segs, truth)] == pytest.approx([1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="span table"):
+        fused_segments(np.zeros((3, 200)), np.zeros(200), 10, 20.0, cfg, None)
+
+
+@pytest.mark.parametrize("t_count", [21, 37])
+def test_a_short_take_still_gets_a_table(t_count):
+    feats, text = one_hot(np.arange(t_count) * 2 // t_count), torch.eye(4)[:2]
+    step = dp_step(t_count, 20.0, FusedConfig())
+    table = span_similarity(MeanPoolOracle(), feats, text, step)
+    assert table.shape[1] == -(-t_count // step) + 1 and np.isfinite(table[:, 0, -1]).all()
+
+
+def test_a_very_long_take_is_pooled_on_a_bounded_grid():
+    t_count = 30 * 60 * 20  # 30 minutes at 20 fps
+    labels = (np.arange(t_count) >= t_count // 2).astype(int)
+    feats, text = one_hot(labels), torch.eye(4)[:2]
+    step = dp_step(t_count, 20.0, FusedConfig())
+    table = span_similarity(MeanPoolOracle(), feats, text, step)
+    cells = table.shape[1] - 1
+    assert cells <= 240
+    half = cells // 2
+    assert table[0, 0, half] >= np.nanmax(table[0]) - 1e-6 and table[1, half, cells] >= np.nanmax(table[1]) - 1e-6
