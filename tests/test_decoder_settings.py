@@ -19,8 +19,11 @@ def test_default_weights_use_the_defaults_and_builtin_nc_its_own_entry():
     entry = next(e for e in read_table().values() if e["file"] == "builtin_nc.pt")
     assert all(getattr(cfg, k) == v for k, v in entry["settings"].items())
     assert cfg.w_span == 0.0 != FusedConfig().w_span
-    # the engine grounds with them
-    assert GroundingEngine(encoder="builtin-nc").fused == cfg
+    # the engine grounds with them and says so in info
+    engine = GroundingEngine(encoder="builtin-nc")
+    assert engine.fused == cfg
+    assert engine.info()["decoder"] == {"settings": "tuned for builtin_nc.pt", "span_term": 0.0, "text_term": cfg.w_text}
+    assert GroundingEngine().info()["decoder"]["settings"].startswith("defaults")
 
 
 def test_entries_are_keyed_by_content_not_by_file_name(tmp_path):

@@ -58,7 +58,7 @@ class GroundingEngine:
         # describe() counts parameters: ask once, not on every request
         self.untrained = not self.encoder.describe().get("trained", True)
         # the decoder settings tuned for these weights (grounding.settings), looked up once
-        self.fused, _ = decoder_settings_for(self.encoder)
+        self.fused, self.fused_tuned_for = decoder_settings_for(self.encoder)
         self._library = None
         if indexes:  # opened (and checked against this encoder) now, not at the first search
             self._library = self._library_search(indexes)
@@ -89,6 +89,9 @@ class GroundingEngine:
             "methods": list(METHODS),
             "encoders": available_encoders(),
             "encoder": self.encoder.describe(),
+            "decoder": {"settings": ("tuned for " + self.fused_tuned_for if self.fused_tuned_for
+                                     else "defaults (tuned for the packaged builtin.pt)"),
+                        "span_term": self.fused.w_span, "text_term": self.fused.w_text},
             "llm": None if self.llm is None else {"url": self.llm.url, "model": self.llm.model},
         }
 
