@@ -74,7 +74,7 @@ def main() -> int:
             ev = evidence_curves(enc, feats, enc.encode_text(c.phrases), cfg.scales_s)
             ev_ctl = evidence_curves(enc, feats, enc.encode_text(c.control_phrases), cfg.scales_s)
         nov = novelty_curve(feats, int(round(cfg.novelty_window_s * enc.fps)))
-        step = dp_step(len(feats), enc.fps, cfg)
+        step = dp_step(len(feats), enc.fps, cfg, len(c.phrases))
         sp = span_similarity(enc, feats, enc.encode_text(c.phrases), step)
         sp_ctl = span_similarity(enc, feats, enc.encode_text(c.control_phrases), step)
         key = f"{c.set_name}/{c.vocab}"

@@ -88,7 +88,7 @@ def main() -> int:
                 feats[c.clip_id] = enc.frame_features(torch.from_numpy(c.motion))
         f = feats[c.clip_id]
         text = enc.encode_text(c.phrases)
-        spans = span_similarity(enc, f, text, dp_step(len(f), enc.fps, FusedConfig())) if len(c.phrases) > 1 else None
+        spans = span_similarity(enc, f, text, dp_step(len(f), enc.fps, FusedConfig(), len(c.phrases))) if len(c.phrases) > 1 else None
         prep.append((c, evidence_curves(enc, f, text, FusedConfig().scales_s), novelty_curve(f, 20), spans))
     spliced_sets = sorted({c.set_name for c in spliced})
     log(f"realchains: {len(takes)} takes, {len(cases)} cases (takes and K=1 queries, verbatim and open phrases); "

@@ -8,9 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moground.grounding.fused import FusedConfig, dp_step, fused_segments
+from moground.grounding.fused import MAX_SPANS, FusedConfig, dp_step, fused_segments
 from moground.grounding.metrics import iou
-from moground.grounding.spans import MAX_SPAN_SHARE, span_pairs, span_similarity
+from moground.grounding.spans import MAX_SPAN_SHARE, span_count, span_pairs, span_similarity
 
 
 class MeanPoolOracle:
@@ -56,7 +56,7 @@ def test_the_true_spans_win_and_decode_to_the_truth():
 @pytest.mark.parametrize("t_count", [21, 37])
 def test_a_short_take_still_gets_a_table(t_count):
     feats, text = one_hot(np.arange(t_count) * 2 // t_count), torch.eye(4)[:2]
-    step = dp_step(t_count, 20.0, FusedConfig())
+    step = dp_step(t_count, 20.0, FusedConfig(), 2)
     table = span_similarity(MeanPoolOracle(), feats, text, step)
     assert table.shape[1] == -(-t_count // step) + 1 and np.isfinite(table[:, 0, -1]).all()
 
@@ -65,9 +65,19 @@ def test_a_very_long_take_is_pooled_on_a_bounded_grid():
     t_count = 30 * 60 * 20  # 30 minutes at 20 fps
     labels = (np.arange(t_count) >= t_count // 2).astype(int)
     feats, text = one_hot(labels), torch.eye(4)[:2]
-    step = dp_step(t_count, 20.0, FusedConfig())
+    step = dp_step(t_count, 20.0, FusedConfig(), 2)
     table = span_similarity(MeanPoolOracle(), feats, text, step)
     cells = table.shape[1] - 1
-    assert cells <= 240
-    half = cells // 2
-    assert table[0, 0, half] >= np.nanmax(table[0]) - 1e-6 and table[1, half, cells] >= np.nanmax(table[1]) - 1e-6
+    assert span_count(cells, 2) <= MAX_SPANS and np.isfinite(table).sum() == 2 * span_count(cells, 2)
+    cfg = FusedConfig(w_span=3.0, w_text=0.0, w_novelty=0.0, w_duration=0.0, min_share=0.0)
+    segs = fused_segments(np.zeros((2, t_count)), np.zeros(t_count), 10, 20.0, cfg, table)
+    truth = [(0, t_count // 2), (t_count // 2, t_count)]
+    assert min(iou(p, t) for p, t in zip(segs, truth)) > 0.99, segs
+
+
+def test_many_sub_actions_in_a_long_take_keep_fine_cells():
+    """Ten minutes, 30 sub-actions: spans are short, so the grid stays at 1 s or finer."""
+    t_count = 10 * 60 * 20
+    step = dp_step(t_count, 20.0, FusedConfig(), 30)
+    assert step <= 20 and span_count(-(-t_count // step), 30) <= MAX_SPANS
+    assert dp_step(1200, 20.0, FusedConfig(), 4) == 10  # a 60 s take, K=4: the 0.5 s cells

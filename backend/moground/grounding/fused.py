@@ -37,10 +37,11 @@ import torch
 from ..encoders.base import MotionTextEncoder
 from .changepoint import novelty_curve
 from .decode import cell_reduce, cumulative_spans, ordered_cuts
-from .spans import span_similarity
+from .spans import span_count, span_similarity
 from .window import standardise_rows, window_cover
 
-MAX_CELLS = 240  # the cut DP's grid: a take longer than 2 min at 0.5 s gets coarser cells
+MAX_CELLS = 600  # the cut DP is O(K·cells²): a take longer than 5 min at 0.5 s gets coarser cells
+MAX_SPANS = 40_000  # spans pooled for the span term: few sub-actions in a long take get coarser cells
 
 
 @dataclass
@@ -85,9 +86,15 @@ def evidence_curves(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch
     return standardise_rows((total / used).numpy())
 
 
-def dp_step(t_count: int, fps: float, cfg: FusedConfig) -> int:
-    """Cell size in frames of the cut DP's grid (and of the span table)."""
-    return max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
+def dp_step(t_count: int, fps: float, cfg: FusedConfig, k_count: int) -> int:
+    """Cell size in frames of the cut DP's grid (and of the span table): ``cell_s``,
+    coarser when the take is long for the DP or, with the span term, when it would
+    pool more than ``MAX_SPANS`` spans (a 60 s take with K=4 pools about 8,000)."""
+    step = max(1, int(round(cfg.cell_s * fps)), -(-t_count // MAX_CELLS))
+    if cfg.w_span and k_count > 1:
+        while span_count(-(-t_count // step), k_count) > MAX_SPANS:
+            step += 1
+    return step
 
 
 def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps: float,
@@ -97,7 +104,7 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
     k_count, t_count = evidence.shape
     if k_count == 1:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
-    step = dp_step(t_count, fps, cfg)
+    step = dp_step(t_count, fps, cfg, k_count)
     min_len = max(min_len, int(cfg.min_share * t_count / k_count))
     text = cell_reduce(evidence, step, np.sum) * (cfg.w_text * k_count / t_count)
     scores = cumulative_spans(np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1))
@@ -135,5 +142,5 @@ def fused_method(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Te
     novelty = novelty_curve(feats, int(round(cfg.novelty_window_s * encoder.fps)))
     spans = None
     if text.shape[0] > 1 and cfg.w_span:
-        spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg))
+        spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg, text.shape[0]))
     return fused_segments(evidence, novelty, min_len, encoder.fps, cfg, spans), evidence, novelty

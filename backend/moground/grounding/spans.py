@@ -26,6 +26,17 @@ MAX_POOL_FRAMES = 2400
 CHUNK = 512
 
 
+def max_span_cells(cells: int, k_count: int) -> int:
+    """The longest span computed: ``MAX_SPAN_SHARE`` mean segment lengths."""
+    return min(cells, int(np.ceil(MAX_SPAN_SHARE * cells / max(1, k_count))))
+
+
+def span_count(cells: int, k_count: int) -> int:
+    """How many spans ``span_similarity`` pools on a grid of ``cells``."""
+    longest = max_span_cells(cells, k_count)
+    return longest * cells - longest * (longest - 1) // 2
+
+
 def span_pairs(cells: int, max_len: int) -> np.ndarray:
     """[N, 2] (first cell, end cell) of every span of 1..``max_len`` cells."""
     starts, lengths = np.meshgrid(np.arange(cells), np.arange(1, max_len + 1), indexing="ij")
@@ -39,8 +50,7 @@ def span_similarity(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch
     ``[k, a, b]``; NaN where no span was computed. ``step`` is the cell size in frames."""
     t_count, k_count = feats.shape[0], text.shape[0]
     cells = -(-t_count // step)
-    max_len = min(cells, int(np.ceil(MAX_SPAN_SHARE * cells / max(1, k_count))))
-    pairs = span_pairs(cells, max_len)
+    pairs = span_pairs(cells, max_span_cells(cells, k_count))
     sub = -(-t_count // MAX_POOL_FRAMES)  # pool every sub-th frame of a very long take
     pooled_feats = feats[::sub]
     frame = torch.arange(pooled_feats.shape[0], device=feats.device)[None, :] * sub
