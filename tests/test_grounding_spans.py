@@ -81,3 +81,19 @@ def test_many_sub_actions_in_a_long_take_keep_fine_cells():
     step = dp_step(t_count, 20.0, FusedConfig(), 30)
     assert step <= 20 and span_count(-(-t_count // step), 30) <= MAX_SPANS
     assert dp_step(1200, 20.0, FusedConfig(), 4) == 10  # a 60 s take, K=4: the 0.5 s cells
+
+
+@pytest.mark.parametrize("t_count,k_count", [(25, 4), (16, 8), (8, 8), (61, 6)])
+def test_short_takes_with_many_sub_actions_get_no_empty_segment(t_count, k_count):
+    """Found this round: with 0.5 s cells, a 1.25 s clip of four phrases had fewer cells
+    than phrases, and two segments came out empty (ZOMG's then ran past the clip's end)."""
+    from moground.encoders import load_encoder
+    from moground.grounding.methods import run_method
+
+    enc = load_encoder("builtin")
+    motion = torch.from_numpy(np.random.default_rng(0).normal(0, 0.05, (t_count, 22, 3)).astype(np.float32))
+    text = enc.encode_text([f"phrase {i}" for i in range(k_count)])
+    for method in ("fused", "zomg"):
+        segs = run_method(method, enc, motion, text, min_len=2).segments
+        assert segs[0][0] == 0 and segs[-1][1] == t_count, (method, segs)
+        assert all(e > s for s, e in segs) and all(a[1] == b[0] for a, b in zip(segs, segs[1:])), (method, segs)

@@ -94,7 +94,8 @@ def dp_step(t_count: int, fps: float, cfg: FusedConfig, k_count: int) -> int:
     if cfg.w_span and k_count > 1:
         while span_count(-(-t_count // step), k_count) > MAX_SPANS:
             step += 1
-    return step
+    # a short take keeps at least one cell per sub-action, so no segment comes out empty
+    return max(1, min(step, t_count // max(1, k_count)))
 
 
 def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps: float,
