@@ -57,6 +57,20 @@ def own_phrase(evidence: np.ndarray, spans: list[tuple[int, int]]) -> float:
     return float(np.mean(means.argmax(1) == np.array(keep)))
 
 
+def case_miou(case, evidence: np.ndarray, novelty: np.ndarray, fps: float, cfg: FusedConfig,
+              spans: np.ndarray | None = None) -> float:
+    """mIoU of the fused decoder's segments for one case with these settings."""
+    segs = fused_segments(evidence, novelty, MIN_LEN, fps, cfg, spans)
+    return float(np.mean([iou(p, t) for p, t in zip(segs, case.spans)]))
+
+
+def sweep_lines(name: str, weights: tuple[float, ...], curve: dict) -> list[str]:
+    """Three table rows: the weights swept, mIoU with the real phrases, with the control."""
+    return ["  " + f"{name:<9}" + " ".join(f"{w:>6}" for w in weights),
+            "  mIoU     " + " ".join(f"{np.mean(curve[w][0]):6.3f}" for w in weights),
+            "  control  " + " ".join(f"{np.mean(curve[w][1]):6.3f}" for w in weights)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=20, help="val spliced sequences per source")
@@ -70,13 +84,14 @@ def main() -> int:
     rows: dict[str, dict] = {}
     for c in cases:
         feats = enc.frame_features(torch.from_numpy(c.motion))
+        text, text_ctl = enc.encode_text(c.phrases), enc.encode_text(c.control_phrases)
         with torch.no_grad():
-            ev = evidence_curves(enc, feats, enc.encode_text(c.phrases), cfg.scales_s)
-            ev_ctl = evidence_curves(enc, feats, enc.encode_text(c.control_phrases), cfg.scales_s)
+            ev = evidence_curves(enc, feats, text, cfg.scales_s)
+            ev_ctl = evidence_curves(enc, feats, text_ctl, cfg.scales_s)
         nov = novelty_curve(feats, int(round(cfg.novelty_window_s * enc.fps)))
         step = dp_step(len(feats), enc.fps, cfg, len(c.phrases))
-        sp = span_similarity(enc, feats, enc.encode_text(c.phrases), step)
-        sp_ctl = span_similarity(enc, feats, enc.encode_text(c.control_phrases), step)
+        sp = span_similarity(enc, feats, text, step)
+        sp_ctl = span_similarity(enc, feats, text_ctl, step)
         key = f"{c.set_name}/{c.vocab}"
         r = rows.setdefault(key, {"seam": [], "own": [], "cases": 0, "curve": {w: ([], []) for w in TEXT_WEIGHTS},
                                   "text_only": ([], []), "old": [],
@@ -85,17 +100,13 @@ def main() -> int:
         r["old"].append(OLD_PER_FRAME * len(c.motion) / len(c.spans))
         r["seam"].append(seam_rank(nov, c.spans, int(enc.fps // 2)))
         r["own"].append(own_phrase(ev, c.spans))
-        for w in TEXT_WEIGHTS:
-            for out, evid in zip(r["curve"][w], (ev, ev_ctl)):
-                segs = fused_segments(evid, nov, MIN_LEN, enc.fps, replace(cfg, w_text=w, w_span=0.0))
-                out.append(np.mean([iou(p, t) for p, t in zip(segs, c.spans)]))
-        for w in SPAN_WEIGHTS:
-            for out, evid, table in zip(r["span"][w], (ev, ev_ctl), (sp, sp_ctl)):
-                segs = fused_segments(evid, nov, MIN_LEN, enc.fps, replace(cfg, w_text=0.0, w_span=w), table)
-                out.append(np.mean([iou(p, t) for p, t in zip(segs, c.spans)]))
-        for out, evid in zip(r["text_only"], (ev, ev_ctl)):
-            segs = fused_segments(evid, nov, MIN_LEN, enc.fps, replace(cfg, w_text=10.0, w_novelty=0.0, w_span=0.0))
-            out.append(np.mean([iou(p, t) for p, t in zip(segs, c.spans)]))
+        for out, evid, table in zip((0, 1), (ev, ev_ctl), (sp, sp_ctl)):  # real phrases, then the control
+            for w in TEXT_WEIGHTS:
+                r["curve"][w][out].append(case_miou(c, evid, nov, enc.fps, replace(cfg, w_text=w, w_span=0.0)))
+            for w in SPAN_WEIGHTS:
+                r["span"][w][out].append(case_miou(c, evid, nov, enc.fps, replace(cfg, w_text=0.0, w_span=w), table))
+            r["text_only"][out].append(
+                case_miou(c, evid, nov, enc.fps, replace(cfg, w_text=10.0, w_novelty=0.0, w_span=0.0)))
     lines = [f"fused decoder on val (realchains: all five takes), per-frame evidence term only (w_span 0), "
              f"shipped settings except the text weight (length-free: per mean segment); "
              f"w_novelty {cfg.w_novelty}, w_duration {cfg.w_duration}, min_share {cfg.min_share}", ""]
@@ -106,13 +117,9 @@ def main() -> int:
                      f"(range {np.min(r['old']):.1f}–{np.max(r['old']):.1f})")
         lines.append(f"  text only (w_novelty 0, w_text 10): mIoU {np.mean(r['text_only'][0]):.3f}, "
                      f"control {np.mean(r['text_only'][1]):.3f}")
-        lines.append("  w_text   " + " ".join(f"{w:>6}" for w in TEXT_WEIGHTS))
-        lines.append("  mIoU     " + " ".join(f"{np.mean(r['curve'][w][0]):6.3f}" for w in TEXT_WEIGHTS))
-        lines.append("  control  " + " ".join(f"{np.mean(r['curve'][w][1]):6.3f}" for w in TEXT_WEIGHTS))
+        lines += sweep_lines("w_text", TEXT_WEIGHTS, r["curve"])
         lines.append("  with the span term instead (w_text 0; shipped w_span {:.0f}):".format(cfg.w_span))
-        lines.append("  w_span   " + " ".join(f"{w:>6}" for w in SPAN_WEIGHTS))
-        lines.append("  mIoU     " + " ".join(f"{np.mean(r['span'][w][0]):6.3f}" for w in SPAN_WEIGHTS))
-        lines.append("  control  " + " ".join(f"{np.mean(r['span'][w][1]):6.3f}" for w in SPAN_WEIGHTS))
+        lines += sweep_lines("w_span", SPAN_WEIGHTS, r["span"])
         lines.append("")
     text = "\n".join(lines)
     print(text)

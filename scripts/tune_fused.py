@@ -38,7 +38,8 @@ from moground.grounding.changepoint import novelty_curve  # noqa: E402
 from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
-from moground.grounding.settings import DECODER_SETTINGS, read_table, weights_digest  # noqa: E402
+from moground.grounding.settings import DECODER_SETTINGS, read_table  # noqa: E402
+from moground.library.identity import weights_digest  # noqa: E402
 from moground.grounding.spans import span_similarity  # noqa: E402
 from moground.grounding.zomg import ZomgConfig  # noqa: E402
 

@@ -107,29 +107,26 @@ def best_boundaries(
     cut_gain: np.ndarray, k_count: int, min_len: int, length_penalty: float = 1.0
 ) -> list[int]:
     """K-1 cut points maximising Σ cut_gain[b] − penalty·Σ((len − T/K)/(T/K))² (no text)."""
-    t_count = len(cut_gain)
-    return ordered_cuts(np.zeros((k_count, t_count + 1, t_count + 1)), cut_gain, min_len, length_penalty)
-
-
-def cumulative_spans(cum_scores: np.ndarray) -> np.ndarray:
-    """[K, T+1] cumulative per-frame scores → [K, T+1, T+1] span scores, ``[k, a, b]`` =
-    the summed scores of frames a..b-1 for sub-action k."""
-    return cum_scores[:, None, :] - cum_scores[:, :, None]
+    return ordered_cuts(np.zeros((k_count, len(cut_gain) + 1)), cut_gain, min_len, length_penalty)
 
 
 def ordered_cuts(
-    span_scores: np.ndarray, cut_gain: np.ndarray, min_len: int, length_penalty: float = 1.0
+    cum_scores: np.ndarray, cut_gain: np.ndarray, min_len: int, length_penalty: float = 1.0,
+    span_scores: np.ndarray | None = None, span_weight: float = 1.0,
 ) -> list[int]:
     """K-1 cut points maximising, over the K segments in order,
-    Σ_k span_scores[k, start_k, end_k] + Σ cut_gain[cut] − penalty·Σ((len − T/K)/(T/K))².
+    Σ_k (its frames' scores for sub-action k) + span_weight·Σ_k span_scores[k, start_k, end_k]
+    + Σ cut_gain[cut] − penalty·Σ((len − T/K)/(T/K))².
 
-    ``span_scores`` [K, T+1, T+1] holds, at ``[k, a, b]``, the score of sub-action k
-    spanning positions a..b-1 (NaN: not allowed); ``cumulative_spans`` builds it from
-    per-frame scores. The duration prior keeps segments near equal length unless text
-    or motion change outweighs it. Exact DP over cut positions, O(K·T²): run it on a
-    short grid (cells, not frames).
+    ``cum_scores`` [K, T+1] are cumulative per-frame scores (row k: sub-action k), so a
+    segment's per-frame score is a difference of two entries. ``span_scores``
+    [K, T+1, T+1], when given, scores each segment as a whole: ``[k, a, b]`` for
+    sub-action k spanning positions a..b-1 (NaN: not allowed); it is read one
+    sub-action at a time, never summed into a second table. The duration prior keeps
+    segments near equal length unless text or motion change outweighs it. Exact DP over
+    cut positions, O(K·T²): run it on a short grid (cells, not frames).
     """
-    k_count, t_count = span_scores.shape[0], span_scores.shape[1] - 1
+    k_count, t_count = cum_scores.shape[0], cum_scores.shape[1] - 1
     if k_count <= 1:
         return []
     min_len = fit_min_len(t_count, k_count, min_len)
@@ -144,8 +141,10 @@ def ordered_cuts(
     best[0] = 0.0
     args = []
     for k in range(k_count):
-        text = span_scores[k].T  # [end b, start a]
-        cand = best[None, :] + np.nan_to_num(text, nan=NEG) - dur_cost
+        text = cum_scores[k][:, None] - cum_scores[k][None, :]  # [end b, start a]
+        if span_scores is not None:
+            text = text + np.nan_to_num(span_weight * span_scores[k].T, nan=NEG)
+        cand = best[None, :] + text - dur_cost
         cand[too_short] = NEG
         args.append(cand.argmax(axis=1))
         best = cand.max(axis=1)

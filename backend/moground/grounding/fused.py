@@ -36,7 +36,7 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from .changepoint import novelty_curve
-from .decode import cell_reduce, cumulative_spans, ordered_cuts
+from .decode import cell_reduce, ordered_cuts
 from .spans import span_count, span_similarity
 from .window import standardise_rows, window_cover
 
@@ -107,14 +107,13 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
     step = dp_step(t_count, fps, cfg, k_count)
     min_len = max(min_len, int(cfg.min_share * t_count / k_count))
+    if cfg.w_span and spans is None:
+        raise ValueError("w_span > 0 needs the span table (spans.span_similarity)")
     text = cell_reduce(evidence, step, np.sum) * (cfg.w_text * k_count / t_count)
-    scores = cumulative_spans(np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1))
-    if cfg.w_span:
-        if spans is None:
-            raise ValueError("w_span > 0 needs the span table (spans.span_similarity)")
-        scores = scores + cfg.w_span * spans
+    cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
     gain = cell_reduce(novelty, step, np.max) * cfg.w_novelty
-    cuts = ordered_cuts(scores, gain, -(-min_len // step), cfg.w_duration)
+    cuts = ordered_cuts(cum, gain, -(-min_len // step), cfg.w_duration,
+                        span_scores=spans if cfg.w_span else None, span_weight=cfg.w_span)
     edges = [0, *[min(c * step, t_count) for c in cuts], t_count]
     return [(edges[i], edges[i + 1]) for i in range(k_count)]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encoders.base import MotionTextEncoder
-from ..library.identity import weights_sha256
+from ..library.identity import weights_digest
 from .fused import FusedConfig
 
 DECODER_SETTINGS = Path(__file__).resolve().parents[1] / "weights" / "decoder_settings.json"
@@ -27,12 +27,6 @@ DECODER_SETTINGS = Path(__file__).resolve().parents[1] / "weights" / "decoder_se
 def read_table(path: Path = DECODER_SETTINGS) -> dict[str, Any]:
     """{sha256: {"file": name, "settings": {...}, ...}}; empty when there is no file."""
     return json.loads(path.read_text()).get("weights", {}) if path.is_file() else {}
-
-
-def weights_digest(encoder: MotionTextEncoder) -> str | None:
-    """SHA-256 of the loaded weights file, or None for an encoder without one."""
-    path = encoder.describe().get("weights")
-    return weights_sha256(path) if path and Path(path).is_file() else None
 
 
 def decoder_settings_for(encoder: MotionTextEncoder, path: Path = DECODER_SETTINGS) -> tuple[FusedConfig, str | None]:

@@ -33,14 +33,19 @@ def weights_sha256(path: str | Path) -> str:
     return _digest_of(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
 
 
+def weights_digest(encoder: MotionTextEncoder, desc: dict[str, Any] | None = None) -> str | None:
+    """SHA-256 of the loaded weights file, or None for an encoder without one
+    (``desc``: its ``describe()``, when the caller already has it)."""
+    weights = (desc if desc is not None else encoder.describe()).get("weights")
+    return weights_sha256(weights) if weights and Path(weights).is_file() else None
+
+
 def encoder_identity(encoder: MotionTextEncoder) -> dict[str, Any]:
     """Name, weights digest and the shapes an index depends on."""
     desc = encoder.describe()
-    weights = desc.get("weights")
-    digest = weights_sha256(weights) if weights and Path(weights).is_file() else None
     return {
         "name": encoder.name,
-        "weights_sha256": digest,
+        "weights_sha256": weights_digest(encoder, desc),
         "trained": bool(desc.get("trained", True)),
         "fps": float(encoder.fps),
         "embed_dim": int(encoder.dim),
