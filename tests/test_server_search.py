@@ -99,7 +99,7 @@ def test_inline_takes_answer_like_an_index_of_them_in_source_frames(server, bvhs
     armature and action and count frames from each take's frame_start."""
     from moground.library.build import inline_index
     from moground.library.search import Searcher, SearchOptions
-    from moground.library.sources import Take
+    from moground.library.take import Take
 
     starts = [101.0, 1.0, -20.0]
     rig, clips = _rig(bvhs, starts)

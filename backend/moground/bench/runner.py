@@ -28,7 +28,7 @@ from ..grounding.methods import run_method
 from ..grounding.fused import FusedConfig
 from ..grounding.window import WindowBank, window_bank
 from ..grounding.metrics import R1_THRESHOLDS, extent_variants, frame_accuracy, iou, iou_excluding, recall_at
-from ..grounding.zomg import ZomgConfig
+from ..grounding.masks import ZomgConfig
 from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci

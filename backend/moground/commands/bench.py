@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..encoders import load_encoder
     from ..grounding.settings import decoder_settings_for
-    from ..grounding.zomg import ZomgConfig
+    from ..grounding.masks import ZomgConfig
     from ..paths import data_root
 
     torch.manual_seed(args.seed)
@@ -108,7 +108,7 @@ def parse_settings(items: list[str]) -> dict:
     from dataclasses import fields
 
     from ..errors import BadRequest
-    from ..grounding.zomg import ZomgConfig
+    from ..grounding.masks import ZomgConfig
 
     types = {f.name: f.type for f in fields(ZomgConfig)}
     out = {}

@@ -35,12 +35,11 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from .changepoint import novelty_curve
-from .decode import cell_reduce, ordered_cuts
+from .cuts import MAX_CELLS, cell_reduce, ordered_cuts
+from .evidence import WINDOW_SCALES_S, evidence_curves
+from .novelty import NOVELTY_WINDOW_S, novelty_curve
 from .spans import span_count, span_similarity
-from .window import standardise_rows, window_cover
 
-MAX_CELLS = 600  # the cut DP is O(K·cells²): a take longer than 5 min at 0.5 s gets coarser cells
 MAX_SPANS = 40_000  # spans pooled for the span term: few sub-actions in a long take get coarser cells
 
 
@@ -49,9 +48,9 @@ class FusedConfig:
     """Settings of the fused decoder (chosen on realchains leave-one-take-out, see
     scripts/tune_fused.py and docs/tuning/tune_fused.log)."""
 
-    scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    scales_s: tuple[float, ...] = WINDOW_SCALES_S
     cell_s: float = 0.5
-    novelty_window_s: float = 1.0
+    novelty_window_s: float = NOVELTY_WINDOW_S
     w_span: float = 3.0
     w_text: float = 0.0
     w_novelty: float = 10.0
@@ -62,28 +61,6 @@ class FusedConfig:
     single_threshold: float = 1.0
     single_novelty: float = 5.0
     single_max_s: float = 20.0
-
-
-def evidence_curves(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor,
-                    scales_s: tuple[float, ...]) -> np.ndarray:
-    """[K, T] per-frame evidence of each phrase: the mean similarity of the windows
-    covering a frame (windows pooled from ``feats``, half-overlapping, several lengths),
-    centred and scaled over time so a phrase that matches everything cannot take all."""
-    t_count, k = feats.shape[0], text.shape[0]
-    total = torch.zeros(k, t_count)
-    used = 0
-    for scale in scales_s:
-        length = int(round(scale * encoder.fps))
-        if length < 2 or length > t_count:
-            continue
-        cover = window_cover(t_count, length, max(1, length // 2))
-        with torch.no_grad():
-            sims = (text @ encoder.pool(feats, cover.to(feats.device)).T).cpu()  # [K, windows]
-        total += (sims @ cover) / cover.sum(0).clamp_min(1.0)
-        used += 1
-    if used == 0:
-        return np.zeros((k, t_count))
-    return standardise_rows((total / used).numpy())
 
 
 def dp_step(t_count: int, fps: float, cfg: FusedConfig, k_count: int) -> int:

@@ -34,7 +34,7 @@ class GroundingResult:
     encoder: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    # per-frame signals (moground.plots.trace.GroundingTrace) when the caller asked for
+    # per-frame signals (moground.grounding.trace.GroundingTrace) when the caller asked for
     # them; never serialised
     trace: Any = field(default=None, repr=False, compare=False)
 

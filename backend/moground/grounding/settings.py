@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encoders.base import MotionTextEncoder
-from ..library.identity import weights_digest
+from ..encoders.identity import weights_digest
 from .fused import FusedConfig
 
 DECODER_SETTINGS = Path(__file__).resolve().parents[1] / "weights" / "decoder_settings.json"

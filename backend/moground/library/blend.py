@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import UnreadableFile
 from ..motion import MotionClip
-from .sources import Take
+from .take import Take
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from ..grounding.fused import FusedConfig
 from ..protocol import check_motion_budget
 from .build import inline_index
 from .search import Searcher, SearchOptions
-from .sources import Take
+from .take import Take
 from .store import LibraryIndex
 
 

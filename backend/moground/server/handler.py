@@ -42,7 +42,7 @@ def clip_from_request(header: dict, arrays: dict[str, np.ndarray]) -> MotionClip
 def takes_from_request(header: dict, arrays: dict[str, np.ndarray]) -> list:
     """A validated search's inline takes (``motions[].takes``, stacked per rig) as
     ``library.sources.Take``s named "armature/action" (or "action" without an armature)."""
-    from ..library.sources import Take
+    from ..library.take import Take
 
     takes = []
     for motion in header["motions"]:
