@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.blender.local_backend import free_port
+from moground.wire.blender.local_backend import free_port
 
 pytestmark = pytest.mark.blender
 
@@ -89,8 +89,8 @@ def run_scenario(name: str, zip_path: Path, user: Path, timeout: float = 180, **
 def backend(tmp_path_factory):
     """A real ``moground serve`` subprocess on a free loopback port."""
     pytest.importorskip("moground.server", reason="the backend server is not available")
-    from moground.client import Client
-    from moground.errors import MoGroundError
+    from moground.wire.client import Client
+    from moground.wire.errors import MoGroundError
 
     address = f"tcp://127.0.0.1:{free_port()}"
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"

@@ -8,7 +8,7 @@ import pytest
 
 from moground.decompose import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, decompose, decompose_phrases
 from moground.decompose.rules import normalize_phrase, split_actions
-from moground.errors import BadPrompt
+from moground.wire.errors import BadPrompt
 
 CASES: list[tuple[str, list[str]]] = [
     # sequence connectives

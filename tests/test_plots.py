@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from moground.cli import main
-from moground.errors import BadRequest, UnreadableFile
+from moground.wire.errors import BadRequest, UnreadableFile
 from moground.plots.timeline import OKABE_ITO, plot_timeline
 from moground.grounding.trace import GroundingTrace
 from moground.plots.truth import load_truth, parse_truth

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from moground import protocol as P
-from moground.errors import MoGroundError
+from moground.wire import protocol as P
+from moground.wire.errors import MoGroundError
 from server_helpers import walk_clip
 
 
@@ -131,7 +131,7 @@ def test_ground_semantics():
 
 
 def test_error_reply_maps_back_to_the_same_error_class():
-    from moground.errors import Busy
+    from moground.wire.errors import Busy
 
     header, _ = P.decode_reply(P.make_error_reply("r1", "busy", "full", details={"q": 3}))
     exc = P.error_from_reply(header)
@@ -145,7 +145,7 @@ def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
     pkg = tmp_path / "vendored"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    from moground import client, errors, options
+    from moground.wire import client, errors, options
 
     for mod in (P, client, errors, options):
         shutil.copy(mod.__file__, pkg)

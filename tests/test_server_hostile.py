@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import zmq
 
-from moground import protocol as P
-from moground.client import Client
+from moground.wire import protocol as P
+from moground.wire.client import Client
 from server_helpers import ServerProcess, rss_kb, search_frames, sleepy_prompt, walk_clip
 
 

@@ -20,7 +20,7 @@ import torch
 from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
-from .errors import BadMotion, BadPrompt
+from .wire.errors import BadMotion, BadPrompt
 from .grounding.confidence import confidence_flag
 from .grounding.cuts import fit_min_len
 from .grounding.methods import METHODS, MethodOutput, check_method, run_method
@@ -31,9 +31,9 @@ from .grounding.trace import build_trace
 from .grounding.masks import ZomgConfig
 from .canonical import canonical_motion
 from .motion import MotionClip
-from .options import GroundOptions
+from .wire.options import GroundOptions
 from .preprocess import PreparedMotion
-from .protocol import check_motion_budget
+from .wire.limits import check_motion_budget
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..options import GroundOptions
+from ..wire.options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult

@@ -13,7 +13,7 @@ import platform
 from pathlib import Path
 
 from .. import __version__
-from ..errors import BadRequest, MoGroundError
+from ..wire.errors import BadRequest, MoGroundError
 from .discover import expand_inputs
 
 JOB_TYPE_NAME = "moground-segment"  # Flamenco names a type after its script file

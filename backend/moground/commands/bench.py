@@ -107,7 +107,7 @@ def parse_settings(items: list[str]) -> dict:
     """``["steps=200", "lr=0.1"]`` → typed ZomgConfig overrides."""
     from dataclasses import fields
 
-    from ..errors import BadRequest
+    from ..wire.errors import BadRequest
     from ..grounding.masks import ZomgConfig
 
     types = {f.name: f.type for f in fields(ZomgConfig)}

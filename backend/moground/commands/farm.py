@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..protocol import DEFAULT_ADDRESS
+from ..wire.protocol import DEFAULT_ADDRESS
 
 
 def register(subparsers) -> None:

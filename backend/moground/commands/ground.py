@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
-from ..errors import BadRequest, UnreadableFile
+from ..wire.errors import BadRequest, UnreadableFile
 from ..grounding.result import METHODS, GroundingResult
-from ..options import GroundOptions
+from ..wire.options import GroundOptions
 from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 

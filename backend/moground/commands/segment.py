@@ -12,8 +12,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import BadRequest, MoGroundError
-from ..options import GroundOptions
+from ..wire.errors import BadRequest, MoGroundError
+from ..wire.options import GroundOptions
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def parse_options(pairs: list[str]) -> GroundOptions:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..blender.local_backend import Cancelled, LocalBackend
+    from ..wire.blender.local_backend import Cancelled, LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..errors import BadRequest
-from ..protocol import LIMITS
+from ..wire.errors import BadRequest
+from ..wire.limits import LIMITS
 from ..text.words import STOPWORDS, stem
 from .rules import MAX_SUB_ACTIONS, normalize_phrase
 

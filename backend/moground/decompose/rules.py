@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import BadPrompt
-from ..protocol import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
+from ..wire.errors import BadPrompt
+from ..wire.limits import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
 from ..text.words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
 
 # Multi-word names whose words would otherwise look like separate actions.

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from .baselines import changepoint_segments, uniform_segments
 from .fused import FusedConfig, fused_method
 from .masks import ZomgConfig, decode_masks, limit_shift, optimise_masks

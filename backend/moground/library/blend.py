@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
 from .take import Take
 

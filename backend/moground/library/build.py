@@ -21,7 +21,7 @@ import torch
 
 from ..encoders import load_encoder
 from ..encoders.base import MotionTextEncoder
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..grounding.evidence import WINDOW_SCALES_S, window_starts
 from .identity import check_identity, encoder_identity
 from .sources import FoundFile, content_digest, discover, in_shard, read_takes
@@ -129,7 +129,7 @@ def inline_index(encoder: MotionTextEncoder, takes: list[Take],
 def encode_file(encoder: MotionTextEncoder, found: FoundFile, opts: IndexOptions) -> list[EncodedTake]:
     takes = read_takes(found, units=opts.units, fps=opts.fps, blender=opts.blender)
     if not takes:
-        from ..errors import UnreadableFile
+        from ..wire.errors import UnreadableFile
 
         raise UnreadableFile(f"{found.path} holds no takes to index")
     return [encode_take(encoder, t, opts.scales_s) for t in takes]

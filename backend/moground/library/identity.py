@@ -7,7 +7,7 @@ from typing import Any
 
 from ..encoders.base import MotionTextEncoder
 from ..encoders.identity import weights_digest
-from ..errors import IndexMismatch
+from ..wire.errors import IndexMismatch
 
 
 def encoder_identity(encoder: MotionTextEncoder) -> dict[str, Any]:

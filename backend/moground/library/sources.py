@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadRequest, UnreadableFile
+from ..wire.errors import BadRequest, UnreadableFile
 from ..motion import MotionClip
 from .take import Take
 from ..encoders.identity import file_sha256

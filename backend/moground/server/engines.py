@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 
 DEFAULT_FACTORY = "moground.server.engines:default_engine_factory"
 

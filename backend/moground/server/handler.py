@@ -15,9 +15,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..motion import MotionClip
-from ..protocol import decode_message, error_reply_for, make_error_reply, make_reply
+from ..wire.protocol import decode_message, error_reply_for, make_error_reply, make_reply
 
 log = logging.getLogger("moground.server")
 
