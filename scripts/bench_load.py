@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moground.wire.methods import DEFAULT_METHOD
 from moground.wire.blender.local_backend import free_port
 from moground.wire.client import Client
 from moground.wire.errors import MoGroundError
@@ -269,7 +270,7 @@ def main() -> int:
     ap.add_argument("--levels", default="1,4,16", help="concurrent clients per level (default 1,4,16)")
     ap.add_argument("--address", default=None, help="use a running server instead of starting one")
     ap.add_argument("--workers", type=int, default=1, help="workers of the server this script starts")
-    ap.add_argument("--method", default="zomg", help="grounding method (default zomg)")
+    ap.add_argument("--method", default=DEFAULT_METHOD, help=f"grounding method (default {DEFAULT_METHOD})")
     ap.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps (default: the engine's)")
     ap.add_argument("--timeout", type=float, default=600.0, help="client timeout per request, s")
     ap.add_argument("--server-args", default="", help="extra `moground serve` arguments, quoted")

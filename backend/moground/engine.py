@@ -17,13 +17,14 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import torch
 
+from .wire.methods import DEFAULT_METHOD, METHODS
 from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
 from .wire.errors import BadMotion, BadPrompt
 from .grounding.confidence import confidence_flag
 from .grounding.cuts import fit_min_len
-from .grounding.methods import METHODS, MethodOutput, check_method, run_method
+from .grounding.methods import MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.settings import decoder_settings_for
@@ -68,6 +69,7 @@ class GroundingEngine:
             "torch": torch.__version__,
             "python": platform.python_version(),
             "device": self.device,
+            "default_method": DEFAULT_METHOD,
             "methods": list(METHODS),
             "encoders": available_encoders(),
             "encoder": self.encoder.describe(),
@@ -82,7 +84,7 @@ class GroundingEngine:
         clip: MotionClip,
         prompt: str | None = None,
         actions: list[str] | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         rig_override: dict | None = None,
         options: GroundOptions | Mapping[str, Any] | None = None,
         trace: bool = False,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import bpy  # type: ignore[import-not-found]
 
+from ..wire.methods import DEFAULT_METHOD
 from .. import __version__
 from ..wire.errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
@@ -44,7 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
     p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--method", default="zomg")
+    p.add_argument("--method", default=DEFAULT_METHOD)
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
     p.add_argument("--armature", default=None)
     p.add_argument("--force", action="store_true")

@@ -19,11 +19,11 @@ import torch
 
 from ..encoders.base import MotionTextEncoder
 from ..wire.errors import BadRequest
+from ..wire.methods import METHODS
 from .baselines import changepoint_segments, uniform_segments
 from .fused import FusedConfig, fused_method
 from .masks import ZomgConfig, decode_masks, limit_shift, optimise_masks
 from .novelty import CUT_RADIUS_S, cut_sharpness, novelty_curve
-from .result import METHODS
 from .scoring import segment_scores
 from .window import WindowBank, window_scores, window_segments
 

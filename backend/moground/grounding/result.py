@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Every grounding method a CLI flag or a wire request may name (see grounding.methods).
-METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint", "window", "uniform")
-
 
 @dataclass
 class Segment:
