@@ -10,8 +10,8 @@ very same ZOMG segments; only the score differs:
 
 * text: the segment's pooled motion against its own phrase, the prompt's others and the
   rest of the take (``scoring.segment_scores`` without masks);
-* text × mask: that, times the mean ZOMG mask membership of its frames (the score
-  shipped until this round);
+* text × mask: that, times the mean ZOMG mask membership of its frames (an earlier
+  shipped score, docs/tuning/segment_score.md);
 * text × cut: the text score times the motion novelty at the weaker cut (shipped:
   ``grounding.methods.scored``; a single query's span has no forced cut, so for K=1 it
   is the text score);

@@ -1,4 +1,4 @@
-"""Branches and helpers that nothing reached are gone, so nobody maintains them (issue 14)."""
+"""Branches and helpers that nothing reached are gone, so nobody maintains them ."""
 
 from __future__ import annotations
 

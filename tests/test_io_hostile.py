@@ -1,5 +1,5 @@
-"""Input files and CLI arguments that used to cost minutes, gigabytes or a traceback
-(issue 16): the budget is checked before frames are parsed, and small defects of the
+"""Input files and CLI arguments that must not cost minutes, gigabytes or a traceback:
+the budget is checked before frames are parsed, and small defects of the
 readers and of `moground ground` give coded errors."""
 
 from __future__ import annotations

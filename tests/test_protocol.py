@@ -159,7 +159,8 @@ def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
 
 
 def test_one_k_limit_for_explicit_actions_and_decomposed_prompts():
-    """16 explicit actions used to be the wire limit while a prompt could split into 32."""
+    """Explicit actions and a decomposed prompt share one K limit, so neither can ask for
+    more sub-actions than the other."""
     from moground.decompose import MAX_SUB_ACTIONS, split_actions
 
     assert P.LIMITS["max_sub_actions"] == P.MAX_SUB_ACTIONS == MAX_SUB_ACTIONS == 32

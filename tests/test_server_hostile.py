@@ -1,5 +1,5 @@
-"""Hostile messages found by probing beyond the fuzz categories (issue 16): each one used
-to crash the server, a worker, or hijack a reply. Real sockets on 127.0.0.1, the real
+"""Hostile messages beyond the fuzz categories: none may crash the server or a worker,
+or hijack a reply (history: docs/tuning/history.md). Real sockets on 127.0.0.1, the real
 front end, the light test engine.
 """
 

@@ -1,10 +1,9 @@
 """Text and motion change decided together: where the take's motion changes *and*
 the best-matching phrase changes.
 
-Measured on real takes (issue 11): motion change alone cannot tell which change is a
-sub-action boundary, and text alone could not place one while the encoder barely
-noticed a shifted or stretched span. The default encoder was then trained to notice
-(``training/extent.py``). One exact dynamic program over cut positions, on a grid of
+Motion change alone cannot tell which change is a sub-action boundary, and text alone
+cannot place one unless the encoder notices a shifted or stretched span (the default
+encoder is trained to, ``training/extent.py``). One exact dynamic program over cut positions, on a grid of
 cells, picks K ordered segments maximising
 
     w_span · Σ_k (standardised similarity of segment k, pooled whole, to phrase k)
@@ -16,15 +15,13 @@ The span term pools each candidate segment once (``spans.span_similarity``); the
 term sums per-frame evidence curves (windows of several lengths pooled from the frame
 features, centred and scaled over the take). Every term is free of the take's length:
 the evidence sum is divided by the mean segment length T/K, span similarities are
-standardised, novelty peaks at 1 and the duration term is relative. (Summing evidence
-per frame without that divisor made its weight grow with segment length, so settings
-tuned on 7 s sub-actions gave text a third of that weight on 2–3 s pieces, where it then
-changed nothing: docs/tuning/diagnose_spliced.txt.)
+standardised, novelty peaks at 1 and the duration term is relative, so settings tuned
+on long sub-actions keep their meaning on short ones (docs/tuning/history.md).
 
 For a single query (K=1) the span is the contiguous stretch that maximises the
 query's evidence above ``single_threshold`` (what is distinctive in this take), with
 the same novelty bonus at both ends. (A span's pooled similarity alone does not find
-it: the best-scoring span of a take is a short sliver, mIoU 0.07 on realchains.)
+it: the best-scoring span of a take is a short sliver; docs/tuning/history.md.)
 """
 
 from __future__ import annotations

@@ -48,10 +48,8 @@ class ZomgConfig:
     w_order: float = 5.0
     w_coverage: float = 5.0
     w_anchor: float = 0.0
-    # a boundary moves at most this far from the fused start (text+motion decoding).
-    # On realchains, leave-one-take-out, four of five held-out takes chose 0: letting the
-    # masks move boundaries by up to 0.5 s / 1 s lowered mIoU from 0.729 to 0.725 / 0.713
-    # (docs/tuning/tune_fused.log), so by default the masks only shape the scores
+    # a boundary moves at most this far from the fused start (text+motion decoding);
+    # 0 by default: the masks only shape the scores (why: docs/tuning/history.md)
     max_shift_s: float = 0.0
     max_background: float = 0.5  # share of frames; no cap for single queries (K=1)
     patience: int = 15
