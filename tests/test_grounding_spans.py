@@ -1,7 +1,7 @@
 """The span table the fused decoder scores whole segments with: every span pooled once,
 the true span of a phrase scoring highest, and bounded shapes for short and very long
 takes. The encoder is a one-hot "oracle" whose right answer is known (as in
-test_grounding_zomg); the real encoder is exercised by the bench and engine tests."""
+test_grounding_methods); the real encoder is exercised by the bench and engine tests."""
 
 import numpy as np
 import pytest
