@@ -1,5 +1,5 @@
 """Contract and behaviour of ``python -m moground.commands.serve`` (= ``moground serve``) driven
-by moground.client.Client over real sockets on 127.0.0.1.
+by moground.wire.client.Client over real sockets on 127.0.0.1.
 
 The engine here is the light test engine (tests/server_helpers.py); the real engine's
 end-to-end contract is in test_server_engine.py.
