@@ -27,11 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--in-sample", action="store_true",
                    help="score realchains takes with the shipped settings (tuned on all five takes) instead of "
                         "each take's leave-one-take-out settings")
+    p.add_argument("--prompts", action="store_true",
+                   help="only the prompt table: exact-list and item-count rate of the prompt split, per style")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.prompts:
+        return run_prompt_table(args)
     import torch
     from tqdm import tqdm
 
@@ -125,3 +129,16 @@ def payload_settings(loto: dict | None, tuned_for: str | None) -> str:
     if loto is not None:
         return "leave-one-take-out"
     return f"the settings tuned for {tuned_for} (in-sample)" if tuned_for else "shipped (in-sample)"
+
+
+def run_prompt_table(args: argparse.Namespace) -> int:
+    """The prompt table (``bench.prompt_table``): no encoder, no motion, just the split."""
+    from ..bench.prompt_table import all_cases, format_table, score
+    from ..decompose import decompose_phrases
+    from ..paths import data_root
+
+    rates = score(all_cases(data_root(args.data), seed=args.seed), decompose_phrases)
+    print(format_table(rates))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"prompt_table": rates}, indent=1))
+    return 0
