@@ -32,21 +32,18 @@ def test_table_is_big_enough_and_covers_every_separator(cases):
     assert {"sentence", "numbered", "one-per-line", "mixed-case", "typo", "filler", "repetition", "tokens"} <= styles
 
 
-@pytest.mark.xfail(strict=True, reason="list parser not written yet (issue 21): the table is committed first")
 def test_list_styles_are_exact(cases):
     lists = [c for c in cases if c.style.startswith("list-")]
     bad = prompt_table.failures(lists, decompose_phrases)
     assert not bad, "\n".join(f"{c.style}: {c.prompt!r} -> {got} (want {c.expect})" for c, got in bad[:10])
 
 
-@pytest.mark.xfail(strict=True, reason="list parser not written yet (issue 21): the table is committed first")
 def test_other_styles_are_at_least_95_percent_exact(cases):
     rates = prompt_table.score([c for c in cases if not c.style.startswith("list-")], decompose_phrases)
     low = {s: r for s, r in rates.items() if r["exact"] < 0.95}
     assert not low, prompt_table.format_table(rates)
 
 
-@pytest.mark.xfail(reason="list parser not written yet (issue 21): some separators already pass")
 @pytest.mark.parametrize("set_name", ["realchains", "kinectchains"])
 @pytest.mark.parametrize("sep", [", ", ",", "; ", "\n", " | ", " -> ", " \u2192 "])
 def test_every_real_take_round_trips_through_every_separator(set_name, sep):
