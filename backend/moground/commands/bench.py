@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.runner import (METHOD_ORDER, boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
                                 summarize_runs)
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
+    from ..bench.typed_rows import with_typed_cases
     from ..encoders import load_encoder
     from ..grounding.settings import decoder_settings_for
     from ..grounding.zomg import ZomgConfig
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if "spliced" in args.sets:
         n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
+    cases = with_typed_cases(cases)  # every real-take set also grounded through its typed prompt
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
     # weights with decoder settings of their own (grounding.settings) are scored with them;
