@@ -112,7 +112,7 @@ def test_decompose_uses_rules_without_llm() -> None:
     assert result.to_dict() == {"sub_actions": ["walk", "jump"], "spans": [[3, 8], [15, 20]],
                                 "changed": [True, True], "source": "rules", "notes": [], "warnings": []}
     assert decompose_phrases("walk, then jump") == ["walk", "jump"]
-    assert decompose("walk, then jump").source == "list"
+    assert decompose("walk, then jump").source == "rules"  # "then" makes a comma piece prose
     assert list(result) == ["walk", "jump"] and len(result) == 2 and result[1] == "jump"
 
 

@@ -24,12 +24,17 @@ def test_idle_walk_idle_is_three_sub_actions() -> None:
 
 
 def test_leading_sequence_word_is_dropped_and_marked_changed() -> None:
-    prompt = "walk, then idle, next,"
+    prompt = "walk, and wave, next,"
     result = decompose(prompt)
-    assert result.phrases == ["walk", "idle"]
+    assert result.source == "list" and result.phrases == ["walk", "wave"]
     assert [i.changed for i in result.items] == [False, True]
-    assert prompt[result.items[1].start:result.items[1].end] == "then idle"
+    assert prompt[result.items[1].start:result.items[1].end] == "and wave"
     assert any("next" in n for n in result.notes)
+
+
+def test_then_makes_a_comma_piece_prose() -> None:
+    result = decompose("walk forward, then jump and wave")
+    assert result.source == "rules" and result.phrases == ["walk forward", "jump", "wave"]
 
 
 @pytest.mark.parametrize("prompt", ["walk x3", "walk \u00d73", "3x walk", "walk X 3"])

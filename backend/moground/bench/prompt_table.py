@@ -41,7 +41,7 @@ SEPARATORS: dict[str, Callable[[list[str]], str]] = {
     "list-numbered-paren": lambda items: "\n".join(f"{i}) {x}" for i, x in enumerate(items, 1)),
     "list-numbered-inline": lambda items: " ".join(f"{i}. {x}" for i, x in enumerate(items, 1)),
 }
-_UNTYPEABLE = re.compile(r"[,;|\n\u2192]|->|\bthen\b|\bafter that\b|\bfollowed by\b|^\s*(?:\d+[.)]|[-*\u2022])\s")
+_UNTYPEABLE = re.compile(r"[,;|\n\u2192]|->|\b(?:then|after that|afterwards?|followed by|finally)\b|^\s*(?:\d+[.)]|[-*\u2022])\s")
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,18 @@ The rule, in order (also in README "Prompts"):
    ("1.", "2)", "(3)", "step 4:"; inline too: "1. walk 2) jump" when they count up from 1).
 2. Each piece between them is split on **commas**. The piece is a *sentence* when one of
    its comma items reads like one: it opens with a subject ("a person", "the actor",
-   "he", "someone" ...), or holds a sequence word after its start ("then", "and then",
-   "after that", "afterwards", "followed by", "finally"), or two sentences (". ").
+   "he", "someone" ...), or holds a sequence word ("then", "and then", "after that",
+   "afterwards", "followed by", "finally": "walk forward, then jump and wave" is
+   prose), or two sentences (". ").
    A sentence piece goes through the clause rules (``rules.split_actions``: lemmatised
    house style, "and" and temporal words split). A one-item prompt with "and",
    "after", "before" or "while" in it is a sentence too ("walk and jump"); a warning
    says when the rules found fewer sub-actions than the piece has comma parts.
 3. Otherwise every comma item is **one sub-action, verbatim**: trimmed of surrounding
    spaces and trailing punctuation, never merged, split, lemmatised or dropped. The one
-   edit allowed is a leading sequence word ("then idle", "and wave", "first walk"),
-   which is removed and the item marked changed; an item that is only such a word
-   ("next,") is no action and is left out with a note. A list (one plain item
+   edit allowed is a leading "and", "next", "first" or "lastly" ("and wave"), which is
+   removed and the item marked changed; an item that is only such a word ("next,") is
+   no action and is left out with a note. A list (one plain item
    included) is already explicit: it never goes to an LLM.
 4. **Repetition shorthand** on an item or a rule phrase, these forms only: "walk x3",
    "walk \u00d73", "3x walk", "jump twice", "jump 3 times" (2 to the sub-action limit)
@@ -45,7 +46,7 @@ _LEAD_SEQUENCE = re.compile(
     r"|first(?:ly)?|followed\s+by)\b[\s,:]*",
     re.IGNORECASE,
 )
-_INNER_SEQUENCE = re.compile(r"\S.*?\b(?:then|after\s+that|afterwards?|followed\s+by|finally)\b", re.IGNORECASE)
+_SEQUENCE_WORD = re.compile(r"\b(?:then|after\s+that|afterwards?|followed\s+by|finally)\b", re.IGNORECASE)
 _SUBJECT = re.compile(
     r"^(?:(?:a|an|the|this|one)\s+(?:(?:young|old|little|small|tall|short)\s+)?"
     r"(?:person|man|woman|boy|girl|guy|lady|human|figure|character|individual|actor|actress|subject"
@@ -175,7 +176,7 @@ def _comma_items(prompt: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def _reads_as_sentence(text: str) -> bool:
     rest = _LEAD_SEQUENCE.sub("", text.strip())
-    return bool(_SUBJECT.match(rest) or _INNER_SEQUENCE.match(rest) or _TWO_SENTENCES.search(rest.strip(_TRAIL)))
+    return bool(_SUBJECT.match(rest) or _SEQUENCE_WORD.search(text) or _TWO_SENTENCES.search(rest.strip(_TRAIL)))
 
 
 def _trimmed(prompt: str, s: int, e: int) -> tuple[int, int]:
