@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 20 (realchains in full)")
     p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
     p.add_argument("--sets", nargs="+", default=["realchains", "spliced"], choices=["realchains", "spliced"])
+    p.add_argument("--kinds", nargs="+", default=None, choices=["take", "single", "spliced"],
+                   help="only these case kinds (default: all), e.g. --kinds take for whole real takes and their typed rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
     cases = with_typed_cases(cases)  # every real-take set also grounded through its typed prompt
+    cases = [c for c in cases if args.kinds is None or c.kind in args.kinds]
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
     # weights with decoder settings of their own (grounding.settings) are scored with them;
