@@ -72,3 +72,11 @@ def test_fewer_sentence_sub_actions_than_comma_parts_is_a_warning() -> None:
 def test_bad_prompts_are_clean_errors(prompt: str) -> None:
     with pytest.raises(BadPrompt):
         decompose(prompt)
+
+
+@pytest.mark.parametrize("prompt, expect", [
+    ("1. walk 2) jump (3) wave", ["walk", "jump", "wave"]),
+    ("1.5 m walk, jump", ["1.5 m walk", "jump"]),  # a decimal is not a list number
+])
+def test_inline_numbers_count_up(prompt: str, expect: list[str]) -> None:
+    assert decompose(prompt).phrases == expect

@@ -40,7 +40,7 @@ from .rules import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, split_actions
 _STRONG = re.compile(r"\r?\n|;|\||->|=>|\u2192|\s+(?:--?|\u2013|\u2014)\s+|\s*[\u2013\u2014]\s*")
 _BULLET = re.compile(r"\s*[-*\u2022]\s+")
 _NUMBER = r"(?:\((?P<n1>\d{1,2})\)|(?P<n2>\d{1,2})[.):]|step\s+(?P<n3>\d{1,2})\s*[:.)-]?)"
-_LEAD_NUMBER = re.compile(r"\s*" + _NUMBER + r"\s*(?=\S)", re.IGNORECASE)
+_LEAD_NUMBER = re.compile(r"\s*" + _NUMBER + r"\s*(?=[^\s\d])", re.IGNORECASE)
 _LEAD_SEQUENCE = re.compile(
     r"^(?:and\s+then|and\s+after\s+that|and\s+finally|after\s+that|afterwards?|then|and|next|finally|lastly"
     r"|first(?:ly)?|followed\s+by)\b[\s,:]*",
@@ -155,7 +155,7 @@ def _numbered(prompt: str, s: int, e: int) -> list[tuple[int, int]]:
     out, start = [], lead.end()
     while True:
         number += 1
-        nxt = re.compile(r"\s" + _NUMBER.replace(r"\d{1,2}", str(number)) + r"\s*(?=\S)",
+        nxt = re.compile(r"\s" + _NUMBER.replace(r"\d{1,2}", str(number)) + r"\s*(?=[^\s\d])",
                          re.IGNORECASE).search(prompt, start, e)
         if not nxt:
             out.append((start, e))
