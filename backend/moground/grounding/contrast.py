@@ -1,8 +1,11 @@
 """Everyday actions a lone sub-action is weighed against.
 
 With one phrase, ``segment_scores`` has no other phrase of the prompt to compare with,
-and a span covering the whole clip has no "rest of the clip" either, so its softmax
-had one entry and scored 1.0 by construction, whatever the label. These phrases give
+and a span covering the whole clip has no "rest of the clip" either, so nothing in its
+softmax could beat the label, whatever it was. Only such whole-clip spans use these
+phrases: for a K=1 span inside a take the rest of the take is the alternative, and
+adding the phrases there lowered the realchains single-query score AUROC (0.77 → 0.56,
+see docs/tuning/segment_score.md). These phrases give
 a single phrase alternatives it can lose to: a take of walking labelled "swim" loses
 to "walk". Phrases that mean the same as the query (text similarity at or above
 ``SAME_MEANING``) are left out, so a right label does not compete with itself.
