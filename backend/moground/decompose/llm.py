@@ -24,8 +24,8 @@ import requests
 
 from ..wire.errors import BadRequest
 from ..wire.limits import LIMITS
-from ..text.words import STOPWORDS, stem
-from .rules import MAX_SUB_ACTIONS, normalize_phrase
+from ..wire.prompt.words import STOPWORDS, stem
+from ..wire.prompt.rules import MAX_SUB_ACTIONS, normalize_phrase
 
 log = logging.getLogger(__name__)
 
