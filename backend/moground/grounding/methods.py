@@ -22,8 +22,9 @@ from ..errors import BadRequest
 from .result import METHODS
 from .changepoint import MAX_DP_CELLS, changepoint_segments, cut_sharpness, novelty_curve, uniform_segments
 from .window import WindowBank, window_scores, window_segments
-from .fused import FusedConfig, fused_method
-from .zomg import ZomgConfig, decode_masks, limit_shift, optimise_masks, segment_scores
+from .fused import FusedConfig, dp_step, fused_method
+from .refine import RefineConfig, refine_cuts
+from .zomg import segment_scores
 
 CUT_RADIUS_S = 0.25  # a cut counts as sharp if the novelty peaks this close to it
 
@@ -49,7 +50,7 @@ def run_method(
     text: torch.Tensor,
     min_len: int,
     feats: torch.Tensor | None = None,
-    zomg: ZomgConfig | None = None,
+    zomg: RefineConfig | None = None,
     fused: FusedConfig | None = None,
     windows: WindowBank | None = None,
 ) -> MethodOutput:
@@ -84,12 +85,10 @@ def run_method(
     if method == "fused":
         return scored(encoder, feats, text, init, novelty, fused, timings)
     t0 = time.perf_counter()
-    zomg = zomg or ZomgConfig()
-    with torch.enable_grad():
-        masks, info = optimise_masks(encoder, feats, text, init, min_len, zomg)
-    segs = limit_shift(decode_masks(masks, min_len, stride=info["stride"]), init, int(round(zomg.max_shift_s * encoder.fps)))
-    timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
-    info["masks"] = masks  # [K+1, T], already computed: kept for pictures (moground.plots)
+    step = dp_step(t_count, encoder.fps, fused, k)
+    segs = refine_cuts(encoder, feats, text, init, novelty, step, min_len, zomg)
+    timings["refine_ms"] = (time.perf_counter() - t0) * 1e3
+    info = {"fused_segments": init}
     return scored(encoder, feats, text, segs, novelty, fused, timings, info)
 
 
