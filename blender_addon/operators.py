@@ -21,7 +21,7 @@ from .wire.blender.motion_reader import MotionReadError, check_armature, read_ar
 from .wire.blender.bake import bake_actions
 from .wire.blender.markers import clear_markers, write_markers
 from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, write_segments
-from .preferences import get_preferences
+from .preferences import BACKEND_DEFAULT_METHOD, get_preferences
 from .properties import DEFAULT_METHOD, run_state
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}
@@ -106,7 +106,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         method = self.method or state.method
         if method == DEFAULT_METHOD:
             prefs = get_preferences(context)
-            method = prefs.default_method if prefs is not None else "zomg"
+            method = prefs.default_method if prefs is not None else BACKEND_DEFAULT_METHOD
         if not prompt:
             raise MotionReadError("bad_prompt", "Type a prompt first, e.g. 'walk, then kick'")
         obj = context.active_object

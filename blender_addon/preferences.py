@@ -5,10 +5,14 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
+from .wire.options import DEFAULT_METHOD as BACKEND_DEFAULT_METHOD
 from .wire.protocol import DEFAULT_ADDRESS
 
 METHOD_ITEMS = [
-    ("zomg", "ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
+    ("fused", "Text + motion change", "Cut where the motion changes and each part, taken whole, matches its "
+     "phrase (the backend's default; best on real takes)"),
+    ("zomg", "Frame-exact cuts", "Text + motion change, then each cut moved within 0.5 s to the frame that best "
+     "separates its two phrases (no better on real takes)"),
     ("window", "Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
     ("changepoint", "Change points", "Text-free change points, labelled in prompt order (baseline)"),
     ("uniform", "Uniform", "Equal parts in prompt order (baseline)"),
@@ -38,7 +42,7 @@ class MoGroundPreferences(bpy.types.AddonPreferences):
         description="This machine's CURVE .key_secret file, when the backend authorises clients",
         default="", subtype="FILE_PATH",
     )
-    default_method: EnumProperty(name="Default method", items=METHOD_ITEMS, default="zomg")
+    default_method: EnumProperty(name="Default method", items=METHOD_ITEMS, default=BACKEND_DEFAULT_METHOD)
     start_local: BoolProperty(
         name="Start a local backend",
         description="When no backend answers, run `moground serve` on a free loopback port",

@@ -47,7 +47,7 @@ def test_frames_are_reported_in_source_numbering(engine, sample_bvh):
         assert sb.start_s == pytest.approx(sa.start_s)
 
 
-@pytest.mark.parametrize("method", ["zomg", "changepoint", "window", "uniform"])
+@pytest.mark.parametrize("method", ["fused", "zomg", "changepoint", "window", "uniform"])
 def test_cli_json_on_real_bandai_bvh(data_dir, method, capsys):
     path = data_dir / "bandai" / "raw_bvh" / "dataset-2_walk-turn-left_normal_001.bvh"
     if not path.exists():

@@ -17,7 +17,7 @@ import numpy as np
 import zmq
 
 from .errors import MoGroundError
-from .options import GroundOptions
+from .options import DEFAULT_METHOD, GroundOptions
 from .protocol import (
     ProtocolError,
     decode_reply,
@@ -194,7 +194,7 @@ class Client:
         frame_start: float = 0.0,
         prompt: str | None = None,
         actions: Sequence[str] | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         options: GroundOptions | Mapping[str, Any] | None = None,
         *,
         up_axis: str = "Z",
@@ -216,7 +216,7 @@ class Client:
         self,
         motion: Mapping[str, Any],
         prompt: str | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> dict:

@@ -25,11 +25,10 @@ from .grounding.confidence import confidence_flag
 from .grounding.decode import fit_min_len
 from .grounding.methods import METHODS, MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
-from .grounding.result import GroundingResult, Segment
+from .grounding.result import METHOD_SUMMARIES, GroundingResult, Segment
 from .grounding.settings import decoder_settings_for
-from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
-from .options import GroundOptions
+from .options import DEFAULT_METHOD, GroundOptions
 from .preprocess import PreparedMotion, prepare
 from .protocol import check_motion_budget
 from .rigmap import CanonicalMotion, map_to_canonical
@@ -45,13 +44,11 @@ class GroundingEngine:
         encoder: str = "builtin",
         encoder_path: str | None = None,
         device: str = "cpu",
-        seed: int = 0,
         llm: LLMConfig | None = None,
         indexes: Mapping[str, str] | None = None,
         **encoder_options: Any,
     ) -> None:
         self.device = device
-        self.seed = seed
         self.llm = llm
         self.encoder_name = encoder
         self.encoder = load_encoder(encoder, encoder_path, device=device, **encoder_options)
@@ -87,6 +84,7 @@ class GroundingEngine:
             "python": platform.python_version(),
             "device": self.device,
             "methods": list(METHODS),
+            "default_method": f"{DEFAULT_METHOD}: {METHOD_SUMMARIES[DEFAULT_METHOD]}",
             "encoders": available_encoders(),
             "encoder": self.encoder.describe(),
             "decoder": {"settings": ("tuned for " + self.fused_tuned_for if self.fused_tuned_for
@@ -100,7 +98,7 @@ class GroundingEngine:
         clip: MotionClip,
         prompt: str | None = None,
         actions: list[str] | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         rig_override: dict | None = None,
         options: GroundOptions | Mapping[str, Any] | None = None,
         trace: bool = False,
@@ -126,13 +124,12 @@ class GroundingEngine:
             motion = torch.from_numpy(np.ascontiguousarray(prepared.positions)).to(self.device)
         with _timed(timings, "text_ms"):
             text = encode_phrases(self.encoder, phrases, expand=opts.expand_phrases)
-        zcfg = ZomgConfig(seed=self.seed, **opts.zomg_overrides())
         feats = None
         if trace:
             with _timed(timings, "encoder_ms"):
                 with torch.no_grad():
                     feats = self.encoder.frame_features(motion)
-        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg, fused=self.fused)
+        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, fused=self.fused)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
         if self.untrained:
@@ -143,7 +140,7 @@ class GroundingEngine:
 
             signals = build_trace(
                 self.encoder, motion, feats, text, phrases, prepared.times_s, clip.fps,
-                clip.frame_start, clip.duration_s, method, out.info.get("masks"),
+                clip.frame_start, clip.duration_s, method,
             )
         return GroundingResult(
             trace=signals,

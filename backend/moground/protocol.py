@@ -34,7 +34,7 @@ from .errors import (
     UnmappableRig,
     UnreadableFile,
 )
-from .options import MAX_SEARCH_TOP, GroundOptions, search_options
+from .options import DEFAULT_METHOD, MAX_SEARCH_TOP, GroundOptions, search_options
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
@@ -300,7 +300,7 @@ def make_ground_request(
     frame_start: float,
     prompt: str | None,
     actions: Sequence[str] | None = None,
-    method: str = "zomg",
+    method: str = DEFAULT_METHOD,
     options: GroundOptions | Mapping[str, Any] | None = None,
     request_id: str | None = None,
     *,
@@ -451,7 +451,7 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
             raise MessageTooLarge(f"{len(actions)} sub-actions; the limit is {limits['max_sub_actions']}")
         if any(len(a) > limits["max_action_chars"] for a in actions):
             raise MessageTooLarge(f"a sub-action is longer than {limits['max_action_chars']} characters")
-    method = header.get("method", "zomg")
+    method = header.get("method", DEFAULT_METHOD)
     if not isinstance(method, str) or not _METHOD_RE.match(method):
         raise ProtocolError(f"method must be a lower-case identifier, got {str(method)[:40]!r}")
     GroundOptions.from_mapping(header.get("options"))  # unknown or out of range: bad_request

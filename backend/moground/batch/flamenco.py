@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import BadRequest, MoGroundError
+from ..options import DEFAULT_METHOD
 from .discover import expand_inputs
 
 JOB_TYPE_NAME = "moground-segment"  # Flamenco names a type after its script file
@@ -30,7 +31,7 @@ def build_job(
     *,
     prompt: str,
     backend: str,
-    method: str = "zomg",
+    method: str = DEFAULT_METHOD,
     name: str | None = None,
     priority: int = 50,
     folder: str | None = None,

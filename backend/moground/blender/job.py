@@ -31,7 +31,7 @@ from .. import __version__
 from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
 from ..client import Client
-from ..options import GroundOptions
+from ..options import DEFAULT_METHOD, GroundOptions
 from . import bake, motion_reader, nla_writer
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
@@ -43,7 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
     p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--method", default="zomg")
+    p.add_argument("--method", default=DEFAULT_METHOD)
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
     p.add_argument("--armature", default=None)
     p.add_argument("--force", action="store_true")

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import MoGroundError
 from ..motion import MotionClip
+from ..options import DEFAULT_METHOD
 from ..protocol import decode_message, error_reply_for, make_error_reply, make_reply
 
 log = logging.getLogger("moground.server")
@@ -88,7 +89,7 @@ class RequestHandler:
                 clip_from_request(header, arrays),
                 prompt=header.get("prompt"),
                 actions=header.get("actions"),
-                method=header.get("method", "zomg"),
+                method=header.get("method", DEFAULT_METHOD),
                 rig_override=header.get("rig_override"),
                 options=header.get("options") or {},
             ))
