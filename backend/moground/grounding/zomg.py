@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from ..encoders.base import MotionTextEncoder
+from .contrast import contrast_text
 
 
 def segment_scores(
@@ -26,7 +27,9 @@ def segment_scores(
     """Score in [0, 1] per segment.
 
     The probability that the segment's pooled motion matches its own phrase rather
-    than the prompt's other phrases or the rest of the clip (softmax at ``tau``).
+    than the prompt's other phrases or the rest of the clip (softmax at ``tau``). A lone
+    phrase whose span covers the whole clip also competes with everyday actions
+    (``contrast``): with no other phrase and no rest of the clip it had nothing to lose to.
     """
     k, t_count = text.shape[0], feats.shape[0]
     hard = torch.zeros(k, t_count, device=feats.device)
@@ -38,8 +41,12 @@ def segment_scores(
         sims = pooled @ text.T  # [K, K]
         rest_own = (rest * text).sum(-1)
         scores = []
+        # only where nothing else is left to lose to: inside a take, the rest of the take
+        # is the alternative (contrast phrases there lowered the single-query AUROC)
+        whole = k == 1 and segments[0][0] <= 0 and segments[0][1] >= t_count
+        others = contrast_text(encoder, text[0]) if whole else text[:0]
         for i, (s, e) in enumerate(segments):
-            logits = torch.cat([sims[i], rest_own[i : i + 1]]) / tau
+            logits = torch.cat([sims[i], pooled[i] @ others.T, rest_own[i : i + 1]]) / tau
             p = float(torch.softmax(logits, 0)[i])
             scores.append(min(1.0, max(0.0, p)))
     return scores
