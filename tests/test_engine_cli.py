@@ -34,7 +34,7 @@ def test_engine_grounds_the_procedural_sample(engine, sample_bvh):
         assert 0.0 <= s.score <= 1.0
         assert s.end_s - s.start_s >= 0.5 - 1e-6  # minimum segment length
         assert s.start_frame == pytest.approx(s.start_s * clip.fps, abs=1e-3)
-    assert {"encoder_ms", "optimise_ms", "total_ms"} <= set(result.timings_ms)
+    assert {"encoder_ms", "fused_ms", "total_ms"} <= set(result.timings_ms)
 
 
 def test_frames_are_reported_in_source_numbering(engine, sample_bvh):
