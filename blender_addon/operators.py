@@ -21,9 +21,10 @@ from .wire.blender.motion_reader import MotionReadError, check_armature, read_ar
 from .wire.blender.bake import bake_actions
 from .wire.blender.markers import clear_markers, write_markers
 from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, write_segments
-from .preferences import BACKEND_DEFAULT_METHOD, get_preferences
+from .preferences import get_preferences
 from .prompt_list import list_prompt
 from .properties import DEFAULT_METHOD, run_state
+from .wire.methods import DEFAULT_METHOD as BACKEND_DEFAULT_METHOD
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}
 

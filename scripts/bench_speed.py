@@ -22,7 +22,7 @@ import torch
 from moground.encoders import load_encoder
 from moground.grounding.methods import run_method
 from moground.grounding.fused import fused_method
-from moground.options import DEFAULT_METHOD
+from moground.wire.methods import DEFAULT_METHOD
 from moground.preprocess import canonicalize, resample
 from moground.samples.procedural import joint_positions_cm, walk_jump_wave
 

@@ -9,7 +9,7 @@ leave-one-take-out settings) and the val split's spliced sequences. Every rule s
 very same segments of the default method; only the score differs:
 
 * text: the segment's pooled motion against its own phrase, the prompt's others and the
-  rest of the take (``zomg.segment_scores``);
+  rest of the take (``scoring.segment_scores``);
 * text × cut: the text score times the motion novelty at the weaker cut (shipped:
   ``grounding.methods.scored``; a single query's span has no forced cut, so for K=1 it
   is the text score).
@@ -36,7 +36,7 @@ from moground.bench.stats import auroc  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
-from moground.options import DEFAULT_METHOD  # noqa: E402
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 
 MIN_LEN = 10
 RULES = ("text", "text × cut")

@@ -22,8 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
 
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 from moground.bench.stats import auroc  # noqa: E402
-from moground.options import DEFAULT_METHOD  # noqa: E402
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 
 
 def main() -> int:

@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from moground import protocol as P
+from moground.wire import protocol as P
 from moground.cli import main
-from moground.errors import BadRequest
-from moground.options import OPTION_RANGES, BadOption, GroundOptions
+from moground.wire.errors import BadRequest
+from moground.wire.options import OPTION_RANGES, BadOption, GroundOptions
 
 BAD = [
     ("min_segment_s", math.nan), ("min_segment_s", 1e308), ("min_segment_s", math.inf), ("min_segment_s", "1"),

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..options import DEFAULT_METHOD, GroundOptions
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult

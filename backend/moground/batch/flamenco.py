@@ -12,9 +12,9 @@ import getpass
 import platform
 from pathlib import Path
 
+from ..wire.methods import DEFAULT_METHOD
 from .. import __version__
-from ..errors import BadRequest, MoGroundError
-from ..options import DEFAULT_METHOD
+from ..wire.errors import BadRequest, MoGroundError
 from .discover import expand_inputs
 
 JOB_TYPE_NAME = "moground-segment"  # Flamenco names a type after its script file

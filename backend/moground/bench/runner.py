@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import torch
 
+from ..wire.methods import METHODS
 from ..encoders.base import MotionTextEncoder
 from ..grounding.methods import run_method
 from ..grounding.fused import FusedConfig
@@ -33,7 +34,6 @@ from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci
 
-METHOD_ORDER = ("fused", "zomg", "changepoint", "window", "uniform")
 MIN_SEGMENT_S = 0.5
 EXTENT_CHANGES = (0.2, 0.35, 0.5)  # share of the segment's length
 
@@ -82,7 +82,7 @@ def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, te
     return classified, extent
 
 
-def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, zomg: RefineConfig | None = None,
+def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zomg: RefineConfig | None = None,
               controls: bool = True, progress=None, loto: dict[str, dict] | None = None,
               fused: FusedConfig | None = None) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
     """Every method on every case (and on its control phrases); returns the runs and

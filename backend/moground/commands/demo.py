@@ -10,7 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from ..options import DEFAULT_METHOD
+from ..wire.methods import DEFAULT_METHOD
 from .ground import format_table, format_truth
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..options import DEFAULT_METHOD
-from ..protocol import DEFAULT_ADDRESS
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.protocol import DEFAULT_ADDRESS
 
 
 def register(subparsers) -> None:

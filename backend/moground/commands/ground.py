@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from ..wire.methods import DEFAULT_METHOD, METHODS
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
-from ..errors import BadRequest, UnreadableFile
-from ..grounding.result import METHODS, GroundingResult
-from ..options import DEFAULT_METHOD, GroundOptions
+from ..wire.errors import BadRequest, UnreadableFile
+from ..grounding.result import GroundingResult
+from ..wire.options import GroundOptions
 from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
     if args.prompt and not args.actions:
-        from ..decompose.typed import split_typed
+        from ..wire.prompt.typed import split_typed
 
         split_typed(args.prompt)  # empty, over-long or action-less: fail before loading anything
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's

@@ -12,8 +12,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import BadRequest, MoGroundError
-from ..options import DEFAULT_METHOD, GroundOptions
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.errors import BadRequest, MoGroundError
+from ..wire.options import GroundOptions
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="engine option sent with every request (e.g. steps=60; "
+                   help="engine option sent with every request (e.g. min_segment_s=1; "
                    "see docs/protocol.md for the options and their ranges); repeatable")
     p.add_argument("--export-actions", action="store_true",
                    help="also bake one action per sub-action (named after it) into each saved file")
@@ -79,7 +80,7 @@ def parse_options(pairs: list[str]) -> GroundOptions:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..blender.local_backend import Cancelled, LocalBackend
+    from ..wire.blender.local_backend import Cancelled, LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 

@@ -5,8 +5,8 @@ frames by the contrastive mask objective, ``refine``), ``changepoint``, ``window
 ``uniform``.
 
 Every method's segments are scored the same way (``scored``): the text score
-(``zomg.segment_scores``) times, when the prompt has several sub-actions, the sharpness
-of the motion change at the segment's weaker cut (``changepoint.cut_sharpness``).
+(``scoring.segment_scores``) times, when the prompt has several sub-actions, the sharpness
+of the motion change at the segment's weaker cut (``novelty.cut_sharpness``).
 ``zomg`` moves nearly every cut by a fraction of a cell but is no better than ``fused`` on
 either real-take family (paired CIs include 0, docs/tuning/masks_vs_fused.md), so it is
 not the default."""
@@ -20,15 +20,14 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..errors import BadRequest
-from .result import METHODS
-from .changepoint import MAX_DP_CELLS, changepoint_segments, cut_sharpness, novelty_curve, uniform_segments
-from .window import WindowBank, window_scores, window_segments
+from ..wire.errors import BadRequest
+from ..wire.methods import METHODS
+from .baselines import changepoint_segments, uniform_segments
 from .fused import FusedConfig, dp_step, fused_method
+from .novelty import CUT_RADIUS_S, cut_sharpness, novelty_curve
 from .refine import RefineConfig, refine_cuts
-from .zomg import segment_scores
-
-CUT_RADIUS_S = 0.25  # a cut counts as sharp if the novelty peaks this close to it
+from .scoring import segment_scores
+from .window import WindowBank, window_scores, window_segments
 
 
 @dataclass
@@ -79,7 +78,7 @@ def run_method(
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
     if method == "changepoint":
-        segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS)
+        segs = changepoint_segments(feats, k, encoder.fps, min_len)
         timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
         return scored(encoder, feats, text, segs, None, fused, timings)
     init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)

@@ -5,19 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Every grounding method a CLI flag or a wire request may name (see grounding.methods).
-METHODS: tuple[str, ...] = ("fused", "zomg", "changepoint", "window", "uniform")
-# what each method does, in one line (``moground info``, the wire ``info`` reply)
-METHOD_SUMMARIES: dict[str, str] = {
-    "fused": "K ordered segments from one cut DP on 0.5 s cells: each segment pooled whole must match its "
-             "phrase, cuts where the motion changes, a duration prior (the default)",
-    "zomg": "fused, then each cut moved to the frame within one cell that best separates its two phrases "
-            "(contrastive objective on the frozen encoder) and the motion change; no better than fused on real takes",
-    "changepoint": "text-free: cuts at motion-change peaks with a duration prior",
-    "window": "sliding windows of several lengths with the same encoder (TMR temporal pyramid)",
-    "uniform": "K equal parts",
-}
-
 
 @dataclass
 class Segment:
@@ -44,7 +31,7 @@ class GroundingResult:
     encoder: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    # per-frame signals (moground.plots.trace.GroundingTrace) when the caller asked for
+    # per-frame signals (moground.grounding.trace.GroundingTrace) when the caller asked for
     # them; never serialised
     trace: Any = field(default=None, repr=False, compare=False)
 

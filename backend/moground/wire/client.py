@@ -16,8 +16,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import zmq
 
+from .methods import DEFAULT_METHOD
 from .errors import MoGroundError
-from .options import DEFAULT_METHOD, GroundOptions
+from .options import GroundOptions
 from .protocol import (
     ProtocolError,
     decode_reply,

@@ -1,12 +1,7 @@
-"""Segment scores shared by every grounding method.
+"""Phrase scores of decoded segments: how much better each segment matches its own phrase.
 
-The score asks whether a segment's pooled motion matches its own phrase rather than the
-prompt's other phrases or the rest of the clip. It lives apart from the decoders so
-that every method (``grounding.methods``) is scored the same way.
-
-The ``zomg`` method itself is the fused cuts refined to source frames
-(``grounding.refine``); why it no longer optimises soft masks with Adam, and why it is
-not the default: docs/tuning/masks_vs_fused.md.
+Every method's segments are scored with ``segment_scores`` (``methods.scored`` adds
+the cut sharpness), so scores compare across methods.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from .errors import BadRequest
+from .limits import MAX_SEARCH_TOP
 
 
 class BadOption(BadRequest):
@@ -37,11 +38,6 @@ class OptionRange:
         return f"{'an integer' if self.kind is int else 'a number'} in {lo}{self.low:g}, {self.high:g}]"
 
 
-# the grounding method used when a request, the CLI or the add-on names none: the fused
-# cut DP (``zomg``'s refinement is no better on real takes, docs/tuning/masks_vs_fused.md).
-# Here, not in grounding/, because the add-on vendors this module and must agree.
-DEFAULT_METHOD = "fused"
-
 OPTION_RANGES: dict[str, OptionRange] = {
     "min_segment_s": OptionRange(float, 0.05, 600.0, help="shortest segment in seconds (default 0.5)"),
     "expand_phrases": OptionRange(bool, help="embed phrases with their action-lexicon descriptions"),
@@ -49,7 +45,6 @@ OPTION_RANGES: dict[str, OptionRange] = {
 """Every option a ground request may carry, its type and valid range (docs/protocol.md)."""
 
 
-MAX_SEARCH_TOP = 1000
 SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
     "top": OptionRange(int, 1, MAX_SEARCH_TOP, help="hits returned, best first (default 20)"),
     "min_s": OptionRange(float, 0.0, 3600.0, low_open=True, help="shortest moment in seconds"),

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moground.grounding.changepoint import changepoint_segments, uniform_segments
+from moground.grounding.baselines import changepoint_segments, uniform_segments
 from moground.grounding.metrics import iou
 from moground.grounding.methods import run_method
 from moground.grounding.refine import RefineConfig, refine_cuts
