@@ -30,7 +30,9 @@ from ..paths import data_root
 from ..preprocess import canonicalize, resample
 from ..rigmap import map_to_canonical
 from ..training.sources import FPS
+from .open_vocab import paraphrase
 from .realchains import HumanSegment, RealTake, _frame
+from .sets import Case, derange
 
 # Actions that also happen, unlabelled, in the gaps (people walk between actions and
 # carry the object they picked up): as a single query their truth is ambiguous.
@@ -115,3 +117,28 @@ def score_take(pred: Sequence[tuple[int, int]], take: KinectTake) -> TakeScore:
         float(np.mean([iou(p, t) for p, t in zip(pred, truth)])),
         frame_accuracy(list(pred), truth, len(take.motion), ignore),
     )
+
+
+def kinectchain_cases(root=None, vocabs: tuple[str, ...] = ("verbatim", "open"), seed: int = 0) -> list[Case]:
+    """Bench cases: each take in full (its 10 labels in order) and each single query
+    (``single_queries``), with the labels or the project's paraphrases, the deranged
+    control, and the unlabelled frames as ``ignore``. ``clip_id`` is the SUBJECT: the
+    two takes of one person are not independent, so CIs resample people."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for take in load_takes(root):
+        labels = [s.label for s in take.segments]
+        spans = [(s.start, s.end) for s in take.segments]
+        ignore = take.ignore_mask()
+        perm = derange(labels, rng)
+        singles = single_queries(take)
+        single_ctrl = [sorted(set(labels) - {labels[i]}) for i in singles]
+        single_ctrl = [others[int(rng.integers(len(others)))] for others in single_ctrl]
+        for vocab in vocabs:
+            say = (lambda lab: lab) if vocab == "verbatim" else (lambda lab: paraphrase("kinectchains", lab))
+            cases.append(Case("kinectchains", "take", vocab, take.subject, take.motion, [say(lab) for lab in labels],
+                              spans, labels, [say(labels[p]) for p in perm], ignore))
+            for i, ctrl in zip(singles, single_ctrl):
+                cases.append(Case("kinectchains", "single", vocab, take.subject, take.motion, [say(labels[i])], [spans[i]],
+                                  [labels[i]], [say(ctrl)], ignore))
+    return cases
