@@ -31,11 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transfer", action="store_true",
                    help="score each real-take family with the settings tuned on the OTHER family and val spliced "
                         "(the transfer rows) instead of leave-one-take-out / leave-one-subject-out")
+    p.add_argument("--correction", action="store_true",
+                   help="measure the correction loop instead: pin the worst boundary (then 3) at its truth, "
+                        "re-ground, score the segments not adjacent to a pin (realchains, kinectchains)")
+    p.add_argument("--correction-method", default="fused", help="the method the correction loop re-grounds with "
+                   "(default fused: the product's zomg returns its segments, docs/tuning)")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.correction:
+        return run_correction_bench(args)
     import torch
     from tqdm import tqdm
 
@@ -134,3 +141,30 @@ def payload_settings(loto: dict | None, tuned_for: str | None, transfer: bool = 
         return ("leave-one-take-out (realchains), leave-one-subject-out (kinectchains), "
                 "where scripts/tune_fused.py recorded them; shipped otherwise")
     return f"the settings tuned for {tuned_for} (in-sample)" if tuned_for else "shipped (in-sample)"
+
+
+def run_correction_bench(args: argparse.Namespace) -> int:
+    """``--correction``: the artist's loop on the real-take families (bench/correction.py)."""
+    from tqdm import tqdm
+
+    from ..bench.correction import format_correction, kinectchains_takes, realchains_takes, run_correction
+    from ..bench.runner import MIN_SEGMENT_S
+    from ..encoders import load_encoder
+    from ..grounding.methods import check_method
+    from ..grounding.settings import decoder_settings_for
+    from ..paths import data_root
+
+    check_method(args.correction_method)
+    root = data_root(args.data)
+    encoder = load_encoder(args.encoder, args.encoder_path, device=args.device, **encoder_options(args))
+    takes = realchains_takes(root) if "realchains" in args.sets else []
+    takes += kinectchains_takes(root) if "kinectchains" in args.sets else []
+    fused, _ = decoder_settings_for(encoder)
+    bar = tqdm(total=len(takes), desc="correction", unit="take", file=sys.stderr)
+    results = run_correction(encoder, takes, method=args.correction_method, fused=fused, seed=args.seed,
+                             min_len=int(round(MIN_SEGMENT_S * encoder.fps)), progress=lambda _t: bar.update(1))
+    bar.close()
+    print(format_correction(results, args.correction_method))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"correction": results, "method": args.correction_method}, indent=2))
+    return 0
