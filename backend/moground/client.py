@@ -221,13 +221,14 @@ class Client:
         options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
         constraints: Mapping[str, Any] | None = None,
+        actions: Sequence[str] | None = None,
     ) -> dict:
         """Ground the dict the Blender add-on's ``read_armature_motion`` returns
         (Blender world space: Z up, scene units × ``units_to_m``). The add-on and the
         batch job both send motion this way."""
         return self.ground(
             motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
-            motion["frame_start"], prompt=prompt, method=method, options=options,
+            motion["frame_start"], prompt=prompt, actions=actions, method=method, options=options,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
             constraints=constraints,
         )
