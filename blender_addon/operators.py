@@ -293,7 +293,8 @@ class MOGROUND_OT_clear(bpy.types.Operator):
 
 
 class MOGROUND_OT_preview(bpy.types.Operator):
-    """Set the preview range to this sub-action's frames"""
+    """Play this sub-action alone: select its strip, solo its track and set the preview
+range to its frames"""
 
     bl_idname = "moground.preview"
     bl_label = "Preview Sub-action"
@@ -306,11 +307,54 @@ class MOGROUND_OT_preview(bpy.types.Operator):
         if not 0 <= self.index < len(state.results):
             return {"CANCELLED"}
         item = state.results[self.index]
+        _select_strip(context, state, item)
         scene = context.scene
         scene.use_preview_range = True
         scene.frame_preview_start = item.frame_start
         scene.frame_preview_end = max(item.frame_start, item.frame_end - 1)
         scene.frame_set(item.frame_start)
+        return {"FINISHED"}
+
+
+def _select_strip(context, state, item) -> None:
+    """Select the list item's strip (found by the name MoGround recorded) and solo its
+    track, so playback shows that sub-action alone; nothing happens when it is gone."""
+    obj = bpy.data.objects.get(state.results_object)
+    anim = obj.animation_data if obj is not None else None
+    track = find_track(obj, stored_result(obj)) if anim is not None else None
+    if track is None:
+        return
+    for strip in track.strips:
+        strip.select = strip.name == item.name
+    track.is_solo = True
+
+
+class MOGROUND_OT_why(bpy.types.Operator):
+    """Why this sub-action is 'good' or worth a check"""
+
+    bl_idname = "moground.why"
+    bl_label = "Review"
+    bl_options = {"INTERNAL"}
+
+    index: bpy.props.IntProperty(options={"SKIP_SAVE"})
+
+    @classmethod
+    def description(cls, context, properties) -> str:
+        results = context.scene.moground.results
+        if not 0 <= properties.index < len(results):
+            return cls.__doc__
+        item = results[properties.index]
+        if item.low_confidence:
+            return f"Check: {item.reason or 'low confidence'}"
+        return f"Good: score {item.score:.2f} is above the low-confidence threshold"
+
+    def execute(self, context) -> set[str]:
+        results = context.scene.moground.results
+        if not 0 <= self.index < len(results):
+            return {"CANCELLED"}
+        item = results[self.index]
+        self.report({"WARNING" if item.low_confidence else "INFO"},
+                    f"{item.name}: " + (item.reason or "low confidence" if item.low_confidence else "good"))
         return {"FINISHED"}
 
 
@@ -345,7 +389,7 @@ class MOGROUND_OT_bake_actions(bpy.types.Operator):
         return {"FINISHED"}
 
 
-_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_reground, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_bake_actions)
+_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_reground, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_why, MOGROUND_OT_bake_actions)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(_CLASSES)

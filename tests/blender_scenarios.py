@@ -426,6 +426,16 @@ def scenario_edits(zip_path: str, bvh: str, address: str, prompt: str, **_) -> d
     out["reground_poll"] = bpy.ops.moground.reground.poll()
     out["error6"] = _run_op(bpy.ops.moground.reground)
     out["reground"] = _strips(name)
+    # review: a click plays one strip alone; good/check with the reason as tooltip
+    out["error_preview"] = _run_op(bpy.ops.moground.preview, index=1)
+    track = bpy.data.objects[name].animation_data.nla_tracks[0]
+    scene = bpy.context.scene
+    out["preview"] = {"selected": [s.name for s in track.strips if s.select], "solo": track.is_solo,
+                      "range": [scene.use_preview_range, scene.frame_preview_start, scene.frame_preview_end]}
+    state = bpy.context.scene.moground  # undo reloaded the scene: a fresh reference
+    state.results[2].low_confidence, state.results[2].reason = True, "weak text match: score 0.1 < 0.142"
+    why = bpy.types.MOGROUND_OT_why
+    out["tooltips"] = [why.description(bpy.context, type("P", (), {"index": i})()) for i in (1, 2)]
     return out
 
 

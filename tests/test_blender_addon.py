@@ -351,7 +351,6 @@ def test_rerun_keeps_the_artists_edits(addon_zip, user_dir, backend):
     """Issue 23: a renamed strip, a trimmed start, a renamed track, a ticked Keep and a
     locked track all survive Segment; fewer sub-actions name what is no longer kept."""
     out = run_scenario("edits", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT)
-    print(json.dumps(out))
     assert out["error1"] is None and out["error2"] is None, out
     first, edited, second = out["first"], out["edited"], out["second"]
     assert len(first) == 1 and [s[0] for s in first[0][2]] == ["walk forward", "kick", "bow"]
@@ -379,3 +378,8 @@ def test_rerun_keeps_the_artists_edits(addon_zip, user_dir, backend):
     assert out["undone"] == [["my take", False, out["ticked"][0][2]]]
     assert out["reground_poll"] and out["error6"] is None
     assert out["reground"] == out["undone"]
+    # the list's click selects the strip, solos its track and sets the preview range
+    assert out["error_preview"] is None
+    kick = out["reground"][0][2][1]
+    assert out["preview"] == {"selected": ["big kick"], "solo": True, "range": [True, kick[1], kick[2] - 1]}
+    assert out["tooltips"][0].startswith("Good: score") and out["tooltips"][1] == "Check: weak text match: score 0.1 < 0.142"
