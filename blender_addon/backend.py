@@ -130,14 +130,14 @@ def ground_keeping(motion: dict, prompt: str, method: str, settings: Settings, e
     the previous sub-actions when the prompt is unchanged, else the prompt's new ones
     (one decompose request), the kept strips that still fit as constraints. The result
     gains ``dropped``: names of kept strips that no longer fit."""
-    kept = edits.get("kept") or []
-    if not kept:
+    kept, pins = edits.get("kept") or [], edits.get("pins") or []
+    if not kept and not pins:
         return ground(motion, prompt, method, settings, cancelled)
 
     def send(client) -> dict:
         same = prompt == edits.get("prompt") and edits.get("sub_actions")
         actions = list(edits["sub_actions"]) if same else client.decompose(prompt)
-        constraints, dropped = constraints_for(kept, actions)
+        constraints, dropped = constraints_for(kept, actions, pins)
         result = client.ground_motion(motion, actions=actions, method=method, constraints=constraints or None)
         result["dropped"] = dropped
         return result

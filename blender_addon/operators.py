@@ -82,6 +82,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
                            options={"SKIP_SAVE"})
     method: StringProperty(name="Method", description="Empty: the panel's method",
                            options={"SKIP_SAVE"})
+    pin_frame: bpy.props.IntProperty(name="Pin at", default=-1, options={"SKIP_SAVE", "HIDDEN"},
+                                     description="Pin MoGround's cut nearest this frame here (-1: none)")
 
     _job: _Job | None = None
     _timer = None
@@ -113,6 +115,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         obj = context.active_object
         check_armature(obj)
         edits = read_edits(obj, _kept_in_list(state, obj))
+        if self.pin_frame >= 0:
+            edits.pin_nearest(self.pin_frame)
         if edits.locked:
             raise NlaWriteError("locked", f"Track '{edits.track_name}' is locked; unlock it to re-ground. "
                                           "Nothing was written")
@@ -242,12 +246,9 @@ def _kept_in_list(state, obj) -> set[int]:
     return {item.index for item in state.results if item.kept}
 
 
-class MOGROUND_OT_reground(bpy.types.Operator):
-    """Ground the active armature again with the prompt of its last run, keeping every strip
-the artist moved, resized, renamed or ticked Keep; only the rest is cut again"""
+class _RegroundBase:
+    """Runs Segment with the prompt of the active armature's last run."""
 
-    bl_idname = "moground.reground"
-    bl_label = "Re-ground the Rest"
     bl_options = {"REGISTER"}  # the Segment run it starts is the one undo step
 
     @classmethod
@@ -256,16 +257,38 @@ the artist moved, resized, renamed or ticked Keep; only the rest is cut again"""
         return (obj is not None and bool(stored_result(obj).get("prompt"))
                 and MOGROUND_OT_segment.poll(context))
 
+    def _run(self, how: str, **extra) -> set[str]:
+        prompt = stored_result(bpy.context.active_object)["prompt"]
+        out = bpy.ops.moground.segment(how, True, prompt=prompt, **extra)
+        return {"FINISHED"} if out & {"FINISHED", "RUNNING_MODAL"} else {"CANCELLED"}
+
+
+class MOGROUND_OT_reground(_RegroundBase, bpy.types.Operator):
+    """Ground the active armature again with the prompt of its last run, keeping every strip
+the artist moved, resized, renamed or ticked Keep; only the rest is cut again"""
+
+    bl_idname = "moground.reground"
+    bl_label = "Re-ground the Rest"
+
     def invoke(self, context, event) -> set[str]:
         return self._run("INVOKE_DEFAULT")
 
     def execute(self, context) -> set[str]:
         return self._run("EXEC_DEFAULT")
 
-    def _run(self, how: str) -> set[str]:
-        prompt = stored_result(bpy.context.active_object)["prompt"]
-        out = bpy.ops.moground.segment(how, True, prompt=prompt)
-        return {"FINISHED"} if out & {"FINISHED", "RUNNING_MODAL"} else {"CANCELLED"}
+
+class MOGROUND_OT_reground_here(_RegroundBase, bpy.types.Operator):
+    """Move MoGround's cut nearest the current frame to the current frame, pin it there and
+re-ground the rest (strips the artist kept stay as they are)"""
+
+    bl_idname = "moground.reground_here"
+    bl_label = "Re-ground from Here"
+
+    def invoke(self, context, event) -> set[str]:
+        return self._run("INVOKE_DEFAULT", pin_frame=context.scene.frame_current)
+
+    def execute(self, context) -> set[str]:
+        return self._run("EXEC_DEFAULT", pin_frame=context.scene.frame_current)
 
 
 class MOGROUND_OT_clear(bpy.types.Operator):
@@ -389,7 +412,7 @@ class MOGROUND_OT_bake_actions(bpy.types.Operator):
         return {"FINISHED"}
 
 
-_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_reground, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_why, MOGROUND_OT_bake_actions)
+_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_reground, MOGROUND_OT_reground_here, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_why, MOGROUND_OT_bake_actions)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(_CLASSES)

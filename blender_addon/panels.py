@@ -90,7 +90,9 @@ def draw_panel(layout, context) -> None:
                           rows=min(8, max(3, len(state.results))))
         if any(r.low_confidence for r in state.results):
             col.label(text="'check': hover it for the reason", icon="ERROR")
-        col.operator("moground.reground", icon="FILE_REFRESH")
+        row = col.row(align=True)
+        row.operator("moground.reground", icon="FILE_REFRESH")
+        row.operator("moground.reground_here", icon="PINNED")
         row = col.row(align=True)
         row.operator("moground.bake_actions", icon="ACTION")
         row.prop(state, "bake_shift", text="From 0")

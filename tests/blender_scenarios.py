@@ -436,6 +436,11 @@ def scenario_edits(zip_path: str, bvh: str, address: str, prompt: str, **_) -> d
     state.results[2].low_confidence, state.results[2].reason = True, "weak text match: score 0.1 < 0.142"
     why = bpy.types.MOGROUND_OT_why
     out["tooltips"] = [why.description(bpy.context, type("P", (), {"index": i})()) for i in (1, 2)]
+    # Re-ground from here: the cut nearest the playhead moves to it and is pinned
+    cut = out["reground"][0][2][1][2]  # end of 'big kick'
+    scene.frame_set(cut - 9)
+    out["error_here"] = _run_op(bpy.ops.moground.reground_here)
+    out["here"] = _strips(name)
     return out
 
 

@@ -382,4 +382,8 @@ def test_rerun_keeps_the_artists_edits(addon_zip, user_dir, backend):
     assert out["error_preview"] is None
     kick = out["reground"][0][2][1]
     assert out["preview"] == {"selected": ["big kick"], "solo": True, "range": [True, kick[1], kick[2] - 1]}
+    # Re-ground from here: 'big kick' now ends (and 'bow' starts) at the playhead, names kept
+    here = out["here"][0][2]
+    assert out["error_here"] is None and [s[0] for s in here] == ["walk forward", "big kick", "bow"]
+    assert here[1][2] == here[2][1] == kick[2] - 9 and here[1][1] == kick[1] and here[2][2] == out["reground"][0][2][2][2]
     assert out["tooltips"][0].startswith("Good: score") and out["tooltips"][1] == "Check: weak text match: score 0.1 < 0.142"

@@ -45,11 +45,30 @@ class ArtistEdits:
     prompt: str = ""
     sub_actions: list[str] = field(default_factory=list)
     kept: list[KeptStrip] = field(default_factory=list)
+    cuts: list[tuple[int, int]] = field(default_factory=list)  # (index of the sub-action before, frame)
+    pins: list[dict] = field(default_factory=list)  # {"index", "frame", "name"}: cut after sub-action index
 
     def to_data(self) -> dict:
         """Plain data for the worker thread (no bpy objects)."""
         return {"prompt": self.prompt, "sub_actions": list(self.sub_actions),
-                "kept": [vars(k) for k in self.kept]}
+                "kept": [vars(k) for k in self.kept], "pins": list(self.pins)}
+
+    def pin_nearest(self, frame: int) -> None:
+        """Pin the cut nearest to ``frame`` there ("Re-ground from here"); a kept strip
+        on either side of it follows the pin with that edge (and is let go if that
+        leaves it empty)."""
+        if not self.cuts:
+            return
+        index = min(self.cuts, key=lambda c: abs(c[1] - frame))[0]
+        name = f"cut after '{self.sub_actions[index] if index < len(self.sub_actions) else index + 1}'"
+        self.pins.append({"index": index, "frame": int(frame), "name": name,
+                          "labels": self.sub_actions[index : index + 2]})
+        for k in self.kept:
+            if k.index == index:
+                k.end = int(frame)
+            elif k.index == index + 1:
+                k.start = int(frame)
+        self.kept = [k for k in self.kept if k.end > k.start]
 
 
 def stored_result(obj) -> dict:
@@ -124,14 +143,24 @@ def read_edits(obj, kept_indices: set[int] | None = None) -> ArtistEdits:
         if why:
             edits.kept.append(KeptStrip(seg["index"], seg["label"], strip.name, now[0], now[1], why))
     edits.kept.sort(key=lambda k: k.index)
+    ranges = sorted((seg["index"], _range(strip)) for i, strip in match_strips(list(track.strips), written).items()
+                    for seg in [written[i]])
+    edits.cuts = [(i, r[1]) for (i, r), (j, _) in zip(ranges, ranges[1:]) if j == i + 1]
     return edits
 
 
-def constraints_for(kept: list[dict], sub_actions: list[str]) -> tuple[dict, list[str]]:
-    """(the wire constraints, the names of kept strips dropped) for a run whose prompt
-    gives ``sub_actions``: a kept strip stays if its sub-action has the same index and
-    label; strips out of order with another kept one are dropped too."""
+def constraints_for(kept: list[dict], sub_actions: list[str], pins: list[dict] = ()) -> tuple[dict, list[str]]:
+    """(the wire constraints, the names of kept strips and pins dropped) for a run whose
+    prompt gives ``sub_actions``: a kept strip stays if its sub-action has the same index
+    and label, a pin if the two sub-actions around it do; strips out of order with
+    another kept one are dropped too."""
     keeps, dropped, last_end = [], [], None
+    out: dict = {}
+    for p in pins:
+        if sub_actions[p["index"] : p["index"] + 2] == p["labels"] and p["index"] + 1 < len(sub_actions):
+            out.setdefault("pins", []).append({"after": p["index"] + 1, "frame": p["frame"]})
+        else:
+            dropped.append(p["name"])
     for k in sorted(kept, key=lambda k: k["index"]):
         fits = k["index"] < len(sub_actions) and sub_actions[k["index"]] == k["label"]
         if not fits or (last_end is not None and k["start"] < last_end):
@@ -139,4 +168,6 @@ def constraints_for(kept: list[dict], sub_actions: list[str]) -> tuple[dict, lis
             continue
         keeps.append({"index": k["index"] + 1, "start": k["start"], "end": k["end"]})
         last_end = k["end"]
-    return ({"keeps": keeps} if keeps else {}), dropped
+    if keeps:
+        out["keeps"] = keeps
+    return out, dropped
