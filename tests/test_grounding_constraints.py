@@ -149,3 +149,34 @@ def test_round_trip_and_stretches():
     # sub-action 1 before the keep; 2 kept; 3 between the keep and the pin; 4-5 free after it
     assert parts == [(0, 0, 0, 50, False, False), (1, 1, 50, 90, True, True), (2, 2, 90, 120, False, True),
                      (3, 4, 120, 200, True, False)]
+
+
+@PROPS
+@given(data=st.data())
+def test_cut_dp_honours_fixed_cuts(data):
+    """``ordered_cuts(fixed=...)`` puts a fixed cut exactly there; fixing a cut where the
+    free DP already put it changes nothing else."""
+    import numpy as np
+
+    from moground.grounding.decode import ordered_cuts
+
+    k = data.draw(st.integers(2, 6))
+    cells = data.draw(st.integers(4 * k, 60))
+    rng = np.random.default_rng(data.draw(st.integers(0, 10_000)))
+    cum = np.concatenate([np.zeros((k, 1)), np.cumsum(rng.normal(size=(k, cells)), axis=1)], axis=1)
+    gain = rng.random(cells)
+    free = ordered_cuts(cum, gain, 2, 1.0)
+    b = data.draw(st.integers(0, k - 2))
+    assert ordered_cuts(cum, gain, 2, 1.0, fixed={b: free[b]}) == free
+    where = data.draw(st.integers(b + 1, cells - (k - 1 - b)))  # room for one cell per segment
+    cuts = ordered_cuts(cum, gain, 2, 1.0, fixed={b: where})
+    assert cuts[b] == where and cuts == sorted(cuts) and len(set(cuts)) == k - 1
+
+
+def test_pins_closer_than_a_cell_fall_back_to_stretches(engine, demo):
+    """Two pins 3 source frames apart share one 0.5 s cell of the cut DP: the segment
+    between them cannot be placed there, so the free stretches are decoded instead."""
+    cons = {"pins": [{"after": 1, "frame": 300}, {"after": 2, "frame": 303}]}
+    result = engine.ground(demo.clip, actions=demo.actions[:4], method="fused", constraints=cons)
+    check_exact(result, cons, 4)
+    assert (result.segments[1].start_frame, result.segments[1].end_frame) == (300, 303)

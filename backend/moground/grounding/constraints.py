@@ -1,6 +1,15 @@
 """Grounding under the artist's constraints: pinned cuts and kept segments come back
 exactly, to the source frame, and only the free parts are decoded again.
 
+The methods that decode with the cut DP (``methods.CUT_DP_METHODS``: zomg, fused,
+changepoint) take the fixed cuts into that one DP over the whole take
+(``decode.ordered_cuts(fixed=...)``): every other cut is chosen as before, with the
+take's own novelty, span statistics and duration prior, so a pin moves only what it
+should. (Decoding each free stretch on its own re-standardised those per stretch and
+moved right cuts: realchains, 1 pin, non-adjacent mIoU 0.952 -> 0.941;
+docs/tuning/correction.md.) The other methods, and a DP that cannot place a segment
+between two close pins, fall back to the stretches:
+
 The fixed edges (``options.GroundConstraints.fixed_edges``) split the sub-actions into
 *stretches*: runs of consecutive sub-actions with no fixed edge between them. A stretch
 of one sub-action is the frames between its neighbours' fixed edges; a longer stretch is
@@ -24,7 +33,7 @@ from ..options import BadConstraint
 from ..preprocess import PreparedMotion
 from .decode import fit_min_len
 from .fused import FusedConfig
-from .methods import MethodOutput, run_method, scored
+from .methods import CUT_DP_METHODS, MethodOutput, run_method, scored
 from .zomg import ZomgConfig
 
 
@@ -78,6 +87,15 @@ def ground_constrained(
     """(the method's output on the encoder grid, each segment's exact source offsets).
     ``edges``: per sub-action the fixed (start, end) as source offsets, or None."""
     fused = fused or FusedConfig()
+    if method in CUT_DP_METHODS and len(edges) > 1:
+        cuts = fixed_cuts(edges)
+        model_cuts = {b: to_model_frame(v, prepared) for b, v in cuts.items()}
+        out = run_method(method, encoder, motion, text, min_len, feats=feats, zomg=zomg, fused=fused,
+                         fixed=model_cuts)
+        honoured = all(out.segments[b][1] == f for b, f in model_cuts.items())
+        source = exact_global(out.segments, edges, cuts, prepared) if honoured else None
+        if source is not None:
+            return out, source
     timings: dict[str, float] = {}
     t_count = motion.shape[0]
     if feats is None and method != "uniform":
@@ -110,6 +128,32 @@ def ground_constrained(
     if method == "uniform":
         return MethodOutput(model, [1.0 / len(model)] * len(model), timings), source
     return scored(encoder, feats, text, model, None, fused, timings), source
+
+
+def fixed_cuts(edges: list[tuple[float | None, float | None]]) -> dict[int, int]:
+    """{k: source offset} of every cut a constraint fixes: the cut after sub-action k
+    (0-based) is the end of k, or else the start of k + 1, where either is fixed."""
+    out = {}
+    for k in range(len(edges) - 1):
+        value = edges[k][1] if edges[k][1] is not None else edges[k + 1][0]
+        if value is not None:
+            out[k] = int(value)
+    return out
+
+
+def exact_global(segs: list[tuple[int, int]], edges: list[tuple[float | None, float | None]],
+                 cuts: dict[int, int], prepared: PreparedMotion) -> list[tuple[int, int]] | None:
+    """The cut DP's contiguous segments as source offsets, fixed edges exact; None when
+    they would come out empty or out of order (the caller then decodes by stretches)."""
+    out, prev = [], 0
+    for i, (s, e) in enumerate(segs):
+        first = edges[i][0] if edges[i][0] is not None else cuts.get(i - 1, prepared.to_source_offset(s))
+        stop = edges[i][1] if edges[i][1] is not None else cuts.get(i, prepared.to_source_offset(e))
+        if first < prev or stop <= first:
+            return None
+        out.append((int(first), int(stop)))
+        prev = stop
+    return out
 
 
 def exact_source(segs: list[tuple[int, int]], st: Stretch, prepared: PreparedMotion) -> list[tuple[int, int]]:

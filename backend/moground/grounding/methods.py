@@ -26,6 +26,7 @@ from .fused import FusedConfig, fused_method
 from .zomg import ZomgConfig, decode_masks, limit_shift, optimise_masks, segment_scores
 
 CUT_RADIUS_S = 0.25  # a cut counts as sharp if the novelty peaks this close to it
+CUT_DP_METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint")  # decode with decode.ordered_cuts
 
 
 @dataclass
@@ -52,11 +53,14 @@ def run_method(
     zomg: ZomgConfig | None = None,
     fused: FusedConfig | None = None,
     windows: WindowBank | None = None,
+    fixed: dict[int, int] | None = None,
 ) -> MethodOutput:
     """Ground K phrases (``text`` [K, D]) in ``motion`` [T, 22, 3] at ``encoder.fps``.
 
     ``feats`` may be passed when the caller already ran ``frame_features``, and
-    ``windows`` when it already encoded the sliding windows of this motion.
+    ``windows`` when it already encoded the sliding windows of this motion. ``fixed``
+    {k: frame}: pinned cuts for the methods that decode with the cut DP (``CUT_DP_METHODS``;
+    ``grounding.constraints`` decides who gets them).
     """
     check_method(method)
     timings: dict[str, float] = {}
@@ -76,10 +80,10 @@ def run_method(
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
     if method == "changepoint":
-        segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS)
+        segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS, fixed=fixed)
         timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
         return scored(encoder, feats, text, segs, None, fused, timings)
-    init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)
+    init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused, fixed)
     timings["fused_ms"] = (time.perf_counter() - t0) * 1e3
     if method == "fused":
         return scored(encoder, feats, text, init, novelty, fused, timings)
