@@ -66,8 +66,10 @@ class _Worker:
 class _Job(_Worker):
     """A grounding request running on a worker thread."""
 
-    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings, edits: dict) -> None:
-        super().__init__(lambda cancelled: backend.ground_keeping(motion, prompt, method, settings, edits, cancelled),
+    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings,
+                 edits: dict | None = None) -> None:
+        super().__init__(lambda cancelled: backend.ground_keeping(motion, prompt, method, settings, edits or {},
+                                                                  cancelled),
                          settings.timeout_s)
 
 
