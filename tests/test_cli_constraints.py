@@ -84,7 +84,7 @@ def test_constraints_travel_on_the_wire(tmp_path):
             assert 'constraints={"pins": [{"after": 1, "frame": 20.0}]}' in out["warnings"]
             plain = c.ground(pos, names, parents, 30.0, actions=["walk", "jump"])
             assert not any(w.startswith("constraints=") for w in plain["warnings"])
-            from moground.errors import BadRequest
+            from moground.wire.errors import BadRequest
 
             with pytest.raises(BadRequest, match="whole frame"):
                 c.ground(pos, names, parents, 30.0, actions=["walk", "jump"], constraints={"pins": [{"after": 1, "frame": 2.5}]})

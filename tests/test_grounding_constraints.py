@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moground.errors import BadRequest
+from moground.wire.errors import BadRequest
 from moground.grounding.constraints import stretches
-from moground.options import BadConstraint, GroundConstraints
+from moground.wire.options import BadConstraint, GroundConstraints
 from moground.samples.real_take import load_demo_take
 
 PROPS = settings(max_examples=12, deadline=None, derandomize=True,
@@ -158,7 +158,7 @@ def test_cut_dp_honours_fixed_cuts(data):
     free DP already put it changes nothing else."""
     import numpy as np
 
-    from moground.grounding.decode import ordered_cuts
+    from moground.grounding.cuts import ordered_cuts
 
     k = data.draw(st.integers(2, 6))
     cells = data.draw(st.integers(4 * k, 60))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moground.client import Client
-from moground.errors import UnmappableRig
+from moground.wire.client import Client
+from moground.wire.errors import UnmappableRig
 from moground.paths import data_root
 from server_helpers import ServerProcess
 
@@ -60,7 +60,7 @@ def test_real_engine_errors_keep_their_codes(real_server):
 def test_real_engine_honours_constraints_over_the_wire(real_server):
     """Pins and keeps travel in the request and come back to the source frame; one that
     does not fit K is a coded error from the worker, and the worker keeps serving."""
-    from moground.errors import BadRequest
+    from moground.wire.errors import BadRequest
     from moground.io.shards import load_bandai_clip
 
     clip = load_bandai_clip("dataset-1_bow_active_001")

@@ -25,7 +25,7 @@ from ..grounding.fused import FusedConfig
 from ..grounding.metrics import frame_accuracy, iou_excluding
 from ..grounding.methods import run_method
 from ..grounding.phrases import encode_phrases
-from ..options import GroundConstraints
+from ..wire.options import GroundConstraints
 from ..preprocess import PreparedMotion
 from ..training.sources import FPS
 

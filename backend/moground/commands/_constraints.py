@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import UnreadableFile
-from ..options import BadConstraint, GroundConstraints
+from ..wire.errors import UnreadableFile
+from ..wire.options import BadConstraint, GroundConstraints
 
 _PIN = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*$")
 _KEEP = re.compile(r"^\s*(\d+)\s*:\s*(-?\d+)\s*-\s*(-?\d+)\s*$")

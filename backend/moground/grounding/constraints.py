@@ -3,7 +3,7 @@ exactly, to the source frame, and only the free parts are decoded again.
 
 The methods that decode with the cut DP (``methods.CUT_DP_METHODS``: zomg, fused,
 changepoint) take the fixed cuts into that one DP over the whole take
-(``decode.ordered_cuts(fixed=...)``): every other cut is chosen as before, with the
+(``cuts.ordered_cuts(fixed=...)``): every other cut is chosen as before, with the
 take's own novelty, span statistics and duration prior, so a pin moves only what it
 should. (Decoding each free stretch on its own re-standardised those per stretch and
 moved right cuts: realchains, 1 pin, non-adjacent mIoU 0.952 -> 0.941;
@@ -29,12 +29,12 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..options import BadConstraint
+from ..wire.options import BadConstraint
 from ..preprocess import PreparedMotion
-from .decode import fit_min_len
+from .cuts import fit_min_len
 from .fused import FusedConfig
 from .methods import CUT_DP_METHODS, MethodOutput, run_method, scored
-from .zomg import ZomgConfig
+from .masks import ZomgConfig
 
 
 @dataclass(frozen=True)
