@@ -10,7 +10,7 @@ import json
 import pytest
 
 from moground.cli import main
-from moground.client import Client
+from moground.wire.client import Client
 from moground.io import save_npz
 from moground.samples.real_take import load_demo_take
 from server_helpers import ServerProcess, walk_clip
