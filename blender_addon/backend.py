@@ -11,6 +11,7 @@ import atexit
 import threading
 from dataclasses import dataclass
 
+from .wire.blender.edits import constraints_for
 from .wire.blender.local_backend import Cancelled, LocalBackend
 from .wire.client import BackendUnavailable, Client
 from .wire.errors import MoGroundError, Timeout, UnmappableRig
@@ -121,6 +122,27 @@ def ground(motion: dict, prompt: str, method: str, settings: Settings,
            cancelled: threading.Event | None = None) -> dict:
     """Send one grounding request for ``motion`` (from motion_reader); the result dict."""
     return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method))
+
+
+def ground_keeping(motion: dict, prompt: str, method: str, settings: Settings, edits: dict,
+                   cancelled: threading.Event | None = None) -> dict:
+    """Ground ``motion`` keeping the artist's edits (``edits.ArtistEdits.to_data``): with
+    the previous sub-actions when the prompt is unchanged, else the prompt's new ones
+    (one decompose request), the kept strips that still fit as constraints. The result
+    gains ``dropped``: names of kept strips that no longer fit."""
+    kept, pins = edits.get("kept") or [], edits.get("pins") or []
+    if not kept and not pins:
+        return ground(motion, prompt, method, settings, cancelled)
+
+    def send(client) -> dict:
+        same = prompt == edits.get("prompt") and edits.get("sub_actions")
+        actions = list(edits["sub_actions"]) if same else client.decompose(prompt)
+        constraints, dropped = constraints_for(kept, actions, pins)
+        result = client.ground_motion(motion, actions=actions, method=method, constraints=constraints or None)
+        result["dropped"] = dropped
+        return result
+
+    return _call(settings, cancelled, send)
 
 
 def search(query: str, settings: Settings, *, rigs: list | None = None, index: str | None = None,

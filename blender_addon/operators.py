@@ -20,6 +20,7 @@ from . import backend
 from .wire.blender.motion_reader import MotionReadError, check_armature, read_armature_motion
 from .wire.blender.bake import bake_actions
 from .wire.blender.markers import clear_markers, write_markers
+from .wire.blender.edits import find_track, read_edits, stored_result
 from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, write_segments
 from .preferences import get_preferences
 from .prompt_list import list_prompt
@@ -67,8 +68,10 @@ class _Worker:
 class _Job(_Worker):
     """A grounding request running on a worker thread."""
 
-    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings) -> None:
-        super().__init__(lambda cancelled: backend.ground(motion, prompt, method, settings, cancelled),
+    def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings,
+                 edits: dict | None = None) -> None:
+        super().__init__(lambda cancelled: backend.ground_keeping(motion, prompt, method, settings, edits or {},
+                                                                  cancelled),
                          settings.timeout_s)
 
 
@@ -83,6 +86,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
                            options={"SKIP_SAVE"})
     method: StringProperty(name="Method", description="Empty: the panel's method",
                            options={"SKIP_SAVE"})
+    pin_frame: bpy.props.IntProperty(name="Pin at", default=-1, options={"SKIP_SAVE", "HIDDEN"},
+                                     description="Pin MoGround's cut nearest this frame here (-1: none)")
 
     _job: _Job | None = None
     _timer = None
@@ -113,7 +118,14 @@ class MOGROUND_OT_segment(bpy.types.Operator):
             raise MotionReadError("bad_prompt", "Type a prompt first, e.g. 'walk, then kick'")
         obj = context.active_object
         check_armature(obj)
+        edits = read_edits(obj, _kept_in_list(state, obj))
+        if self.pin_frame >= 0:
+            edits.pin_nearest(self.pin_frame)
+        if edits.locked:
+            raise NlaWriteError("locked", f"Track '{edits.track_name}' is locked; unlock it to re-ground. "
+                                          "Nothing was written")
         motion = read_armature_motion(obj, context.scene)
+        self._edits = edits.to_data()
         return obj, motion, prompt, method
 
     def _apply(self, context, obj_name: str, action_name: str, result: dict,
@@ -123,17 +135,25 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         if anim is None or anim.action is None or anim.action.name != action_name:
             return self._fail(context, f"'{obj_name}' or its action changed while waiting; "
                                        "nothing was written")
+        dropped = list(result.get("dropped") or [])
+        names = {k["index"]: k["name"] for k in self._edits.get("kept", []) if k["name"] not in dropped} \
+            if result.get("dropped") is not None else {}
         try:
-            track = write_segments(obj, result, prompt, method)
+            track = write_segments(obj, result, prompt, method, names=names,
+                                   replace_track=find_track(obj, stored_result(obj)))
         except NlaWriteError as exc:
             return self._fail(context, exc.message)
         # markers in the same operator call: strips and markers are one undo step
         write_markers(context.scene, obj.name, result["segments"])
         state = context.scene.moground
         state.results.clear()
+        written = {s["index"]: s for s in stored_result(obj).get("segments", [])}
         for seg in sorted(result["segments"], key=lambda s: s["start_frame"]):
             item = state.results.add()
             item.label = seg["label"]
+            item.index = int(seg.get("index", 0))
+            item.name = written.get(item.index, {}).get("name", seg["label"])
+            item.kept = item.index in names
             item.frame_start = int(round(seg["start_frame"]))
             item.frame_end = int(round(seg["end_frame"]))
             item.score = min(1.0, max(0.0, float(seg.get("score", 0.0))))
@@ -142,7 +162,11 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         state.results_object, state.results_track = obj.name, track.name
         run = run_state(context)
         state.error, run.running, run.progress = "", False, 1.0
-        state.status = f"{len(result['segments'])} strips on track '{track.name}'"
+        state.status = f"{len(result['segments'])} strips on track '{track.name}'" + (
+            f", {len(names)} kept" if names else "")
+        if dropped:
+            state.status += "; the prompt's sub-actions changed, no longer kept: " + ", ".join(dropped)
+            self.report({"WARNING"}, state.status)
         for warning in result.get("warnings", []):
             self.report({"WARNING"}, str(warning))
         self.report({"INFO"}, state.status)
@@ -154,7 +178,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
     def execute(self, context) -> set[str]:
         try:
             obj, motion, prompt, method = self._prepare(context)
-            result = backend.ground(motion, prompt, method, _settings(context))
+            result = backend.ground_keeping(motion, prompt, method, _settings(context), self._edits)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             return self._fail(context, backend.describe_error(exc))
         return self._apply(context, obj.name, obj.animation_data.action.name, result, prompt, method)
@@ -169,7 +193,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         except Exception as exc:  # noqa: BLE001
             return self._fail(context, backend.describe_error(exc))
         self._target = (obj.name, obj.animation_data.action.name, prompt, method)
-        self._job = _Job(motion, prompt, method, _settings(context))
+        self._job = _Job(motion, prompt, method, _settings(context), self._edits)
         state, run = context.scene.moground, run_state(context)
         run.running, state.error, run.progress = True, "", 0.0
         state.status = "Waiting for the backend… (Esc to cancel)"
@@ -219,6 +243,58 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         run_state(context).running = False
 
 
+def _kept_in_list(state, obj) -> set[int]:
+    """Sub-action indices the artist ticked Keep in the list (when it shows ``obj``)."""
+    if state.results_object != obj.name:
+        return set()
+    return {item.index for item in state.results if item.kept}
+
+
+class _RegroundBase:
+    """Runs Segment with the prompt of the active armature's last run."""
+
+    bl_options = {"REGISTER"}  # the Segment run it starts is the one undo step
+
+    @classmethod
+    def poll(cls, context) -> bool:
+        obj = context.active_object
+        return (obj is not None and bool(stored_result(obj).get("prompt"))
+                and MOGROUND_OT_segment.poll(context))
+
+    def _run(self, how: str, **extra) -> set[str]:
+        prompt = stored_result(bpy.context.active_object)["prompt"]
+        out = bpy.ops.moground.segment(how, True, prompt=prompt, **extra)
+        return {"FINISHED"} if out & {"FINISHED", "RUNNING_MODAL"} else {"CANCELLED"}
+
+
+class MOGROUND_OT_reground(_RegroundBase, bpy.types.Operator):
+    """Ground the active armature again with the prompt of its last run, keeping every strip
+the artist moved, resized, renamed or ticked Keep; only the rest is cut again"""
+
+    bl_idname = "moground.reground"
+    bl_label = "Re-ground the Rest"
+
+    def invoke(self, context, event) -> set[str]:
+        return self._run("INVOKE_DEFAULT")
+
+    def execute(self, context) -> set[str]:
+        return self._run("EXEC_DEFAULT")
+
+
+class MOGROUND_OT_reground_here(_RegroundBase, bpy.types.Operator):
+    """Move MoGround's cut nearest the current frame to the current frame, pin it there and
+re-ground the rest (strips the artist kept stay as they are)"""
+
+    bl_idname = "moground.reground_here"
+    bl_label = "Re-ground from Here"
+
+    def invoke(self, context, event) -> set[str]:
+        return self._run("INVOKE_DEFAULT", pin_frame=context.scene.frame_current)
+
+    def execute(self, context) -> set[str]:
+        return self._run("EXEC_DEFAULT", pin_frame=context.scene.frame_current)
+
+
 class MOGROUND_OT_clear(bpy.types.Operator):
     """Remove the NLA tracks MoGround wrote on the active armature"""
 
@@ -244,7 +320,8 @@ class MOGROUND_OT_clear(bpy.types.Operator):
 
 
 class MOGROUND_OT_preview(bpy.types.Operator):
-    """Set the preview range to this sub-action's frames"""
+    """Play this sub-action alone: select its strip, solo its track and set the preview
+range to its frames"""
 
     bl_idname = "moground.preview"
     bl_label = "Preview Sub-action"
@@ -257,11 +334,54 @@ class MOGROUND_OT_preview(bpy.types.Operator):
         if not 0 <= self.index < len(state.results):
             return {"CANCELLED"}
         item = state.results[self.index]
+        _select_strip(context, state, item)
         scene = context.scene
         scene.use_preview_range = True
         scene.frame_preview_start = item.frame_start
         scene.frame_preview_end = max(item.frame_start, item.frame_end - 1)
         scene.frame_set(item.frame_start)
+        return {"FINISHED"}
+
+
+def _select_strip(context, state, item) -> None:
+    """Select the list item's strip (found by the name MoGround recorded) and solo its
+    track, so playback shows that sub-action alone; nothing happens when it is gone."""
+    obj = bpy.data.objects.get(state.results_object)
+    anim = obj.animation_data if obj is not None else None
+    track = find_track(obj, stored_result(obj)) if anim is not None else None
+    if track is None:
+        return
+    for strip in track.strips:
+        strip.select = strip.name == item.name
+    track.is_solo = True
+
+
+class MOGROUND_OT_why(bpy.types.Operator):
+    """Why this sub-action is 'good' or worth a check"""
+
+    bl_idname = "moground.why"
+    bl_label = "Review"
+    bl_options = {"INTERNAL"}
+
+    index: bpy.props.IntProperty(options={"SKIP_SAVE"})
+
+    @classmethod
+    def description(cls, context, properties) -> str:
+        results = context.scene.moground.results
+        if not 0 <= properties.index < len(results):
+            return cls.__doc__
+        item = results[properties.index]
+        if item.low_confidence:
+            return f"Check: {item.reason or 'low confidence'}"
+        return f"Good: score {item.score:.2f} is above the low-confidence threshold"
+
+    def execute(self, context) -> set[str]:
+        results = context.scene.moground.results
+        if not 0 <= self.index < len(results):
+            return {"CANCELLED"}
+        item = results[self.index]
+        self.report({"WARNING" if item.low_confidence else "INFO"},
+                    f"{item.name}: " + (item.reason or "low confidence" if item.low_confidence else "good"))
         return {"FINISHED"}
 
 
@@ -296,7 +416,7 @@ class MOGROUND_OT_bake_actions(bpy.types.Operator):
         return {"FINISHED"}
 
 
-_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_bake_actions)
+_CLASSES = (MOGROUND_OT_segment, MOGROUND_OT_reground, MOGROUND_OT_reground_here, MOGROUND_OT_clear, MOGROUND_OT_preview, MOGROUND_OT_why, MOGROUND_OT_bake_actions)
 
 # Blender's own helper: registers in order, unregisters in reverse.
 register, unregister = bpy.utils.register_classes_factory(_CLASSES)

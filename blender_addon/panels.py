@@ -8,13 +8,18 @@ from .prompt_list import draw_preview
 
 
 class MOGROUND_UL_results(bpy.types.UIList):
+    """One row per strip: its name as the NLA shows it ("walk (2)"), its frames, good or
+    check (the reason is the button's tooltip), Keep, and a click that plays it alone."""
+
     def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0):
         row = layout.row(align=True)
-        row.label(text=item.label, icon="ERROR" if item.low_confidence else "NLA")
-        row.label(text=f"{item.frame_start}–{item.frame_end}")
-        row.label(text=f"{item.score:.2f}")
-        op = row.operator("moground.preview", text="", icon="PREVIEW_RANGE", emboss=False)
+        op = row.operator("moground.preview", text=item.name or item.label, emboss=False,
+                          icon="ERROR" if item.low_confidence else "NLA")
         op.index = index
+        row.label(text=f"{item.frame_start}–{item.frame_end}")
+        op = row.operator("moground.why", text="check" if item.low_confidence else "good", emboss=False)
+        op.index = index
+        row.prop(item, "kept", text="", icon="LOCKED" if item.kept else "UNLOCKED", emboss=False)
 
 
 class MOGROUND_UL_hits(bpy.types.UIList):
@@ -82,12 +87,15 @@ def draw_panel(layout, context) -> None:
         col.separator()
         col.label(text=f"Sub-actions on '{state.results_track}':")
         header = col.row()
-        for text in ("Sub-action", "Frames", "Score"):
+        for text in ("Strip", "Frames", "Review", "Keep"):
             header.label(text=text)
         col.template_list("MOGROUND_UL_results", "", state, "results", state, "results_index",
                           rows=min(8, max(3, len(state.results))))
         if any(r.low_confidence for r in state.results):
-            col.label(text="Low-confidence sub-actions are marked", icon="ERROR")
+            col.label(text="'check': hover it for the reason", icon="ERROR")
+        row = col.row(align=True)
+        row.operator("moground.reground", icon="FILE_REFRESH")
+        row.operator("moground.reground_here", icon="PINNED")
         row = col.row(align=True)
         row.operator("moground.bake_actions", icon="ACTION")
         row.prop(state, "bake_shift", text="From 0")

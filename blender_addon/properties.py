@@ -27,6 +27,11 @@ SCENE_METHOD_ITEMS = [
 
 class MoGroundResult(bpy.types.PropertyGroup):
     label: StringProperty(name="Sub-action")
+    name: StringProperty(name="Strip", description="The strip's name: 'walk (2)' is the prompt's second walk")
+    index: IntProperty(name="Index", description="0-based position in the prompt")
+    kept: BoolProperty(name="Keep", default=False,
+                       description="Keep this strip as it is when re-grounding (moved, resized or renamed "
+                                   "strips are kept too)")
     frame_start: IntProperty(name="Start")
     frame_end: IntProperty(name="End", description="Exclusive end frame")
     score: FloatProperty(name="Score", min=0.0, max=1.0)

@@ -378,6 +378,72 @@ def scenario_markers_bake(zip_path: str, bvh: str, address: str, prompt: str, me
     return out
 
 
+def _strips(name: str) -> list:
+    """[track name, lock, [[strip name, start, end, action start, action end]...]] per track."""
+    anim = bpy.data.objects[name].animation_data
+    return [[t.name, t.lock, [[s.name, round(s.frame_start), round(s.frame_end), round(s.action_frame_start),
+                               round(s.action_frame_end)] for s in t.strips]] for t in anim.nla_tracks]
+
+
+def scenario_edits(zip_path: str, bvh: str, address: str, prompt: str, **_) -> dict:
+    """Re-running keeps the artist's work: a renamed strip, a moved start, a renamed
+    track, a strip ticked Keep, a locked track; a prompt with fewer sub-actions names
+    what is no longer kept; each run is one undo step."""
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    state = bpy.context.scene.moground
+    out = {"error1": run_segment(prompt, "uniform"), "first": _strips(name)}
+    out["list1"] = [[r.name, r.index, r.kept] for r in state.results]
+    track = bpy.data.objects[name].animation_data.nla_tracks[0]
+    strips = sorted(track.strips, key=lambda s: s.frame_start)
+    strips[1].name = "big kick"
+    strips[2].frame_start = strips[2].frame_start + 7  # the artist trims the start of the last strip
+    out["edited"] = _strips(name)
+    out["error2"] = run_segment(prompt, "uniform")
+    out["second"] = _strips(name)
+    out["list2"] = [[r.name, r.index, r.kept] for r in state.results]
+    bpy.data.objects[name].animation_data.nla_tracks[0].name = "my take"
+    out["error3"] = run_segment(prompt, "uniform")
+    out["renamed_track"] = _strips(name)
+    state.results[0].kept = True
+    out["error4"] = run_segment(prompt, "uniform")
+    out["ticked"] = _strips(name)
+    out["list4"] = [[r.name, r.index, r.kept] for r in state.results]
+    bpy.data.objects[name].animation_data.nla_tracks[0].lock = True
+    out["error_locked"] = run_segment(prompt, "uniform")
+    out["locked"] = _strips(name)
+    bpy.data.objects[name].animation_data.nla_tracks[0].lock = False
+    bpy.ops.ed.undo_push(message="unlock")
+    shorter = prompt.rsplit(",", 1)[0]  # one sub-action fewer
+    out["error5"] = run_segment(shorter, "uniform")
+    out["shorter"] = _strips(name)
+    out["status5"] = state.status
+    bpy.ops.ed.undo()
+    out["undone"] = _strips(name)
+    bpy.context.view_layer.objects.active = bpy.data.objects[name]
+    out["reground_poll"] = bpy.ops.moground.reground.poll()
+    out["error6"] = _run_op(bpy.ops.moground.reground)
+    out["reground"] = _strips(name)
+    # review: a click plays one strip alone; good/check with the reason as tooltip
+    out["error_preview"] = _run_op(bpy.ops.moground.preview, index=1)
+    track = bpy.data.objects[name].animation_data.nla_tracks[0]
+    scene = bpy.context.scene
+    out["preview"] = {"selected": [s.name for s in track.strips if s.select], "solo": track.is_solo,
+                      "range": [scene.use_preview_range, scene.frame_preview_start, scene.frame_preview_end]}
+    state = bpy.context.scene.moground  # undo reloaded the scene: a fresh reference
+    state.results[2].low_confidence, state.results[2].reason = True, "weak text match: score 0.1 < 0.142"
+    why = bpy.types.MOGROUND_OT_why
+    out["tooltips"] = [why.description(bpy.context, type("P", (), {"index": i})()) for i in (1, 2)]
+    # Re-ground from here: the cut nearest the playhead moves to it and is pinned
+    cut = out["reground"][0][2][1][2]  # end of 'big kick'
+    scene.frame_set(cut - 9)
+    out["error_here"] = _run_op(bpy.ops.moground.reground_here)
+    out["here"] = _strips(name)
+    return out
+
+
 def _run_op(op, **kwargs) -> str | None:
     """An operator the way a UI click records it (undo push where it has UNDO); its error."""
     try:

@@ -9,6 +9,7 @@ rule-based decomposition when that module exists.
 from __future__ import annotations
 
 import os
+import json
 import re
 import signal
 import subprocess
@@ -52,7 +53,8 @@ class LightEngine:
         return {"encoder": "light", "device": self.device, "methods": ["uniform"],
                 "encoder_options": self.encoder_options, "llm": self.llm}
 
-    def ground(self, clip, prompt=None, actions=None, method="fused", rig_override=None, options=None):
+    def ground(self, clip, prompt=None, actions=None, method="fused", rig_override=None, options=None,
+               constraints=None):
         match = re.match(r"\[sleep ([0-9.]+)\] ", prompt or "")
         if match:  # a slow request: see sleepy_prompt()
             time.sleep(float(match.group(1)))
@@ -69,7 +71,8 @@ class LightEngine:
             for i, s in enumerate(subs)
         ]
         return GroundingResult(subs, segs, clip.fps, "uniform", "light", {"total": 0.1},
-                               [f"up_axis={clip.up_axis} bones={len(clip.joint_names)}"])
+                               [f"up_axis={clip.up_axis} bones={len(clip.joint_names)}"]
+                               + ([f"constraints={json.dumps(constraints, sort_keys=True)}"] if constraints else []))
 
 
     def search(self, query, options=None, *, index=None, takes=None) -> dict:

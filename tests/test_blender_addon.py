@@ -363,3 +363,45 @@ def test_find_searches_this_files_actions_uses_a_hit_and_adds_a_strip(addon_zip,
     assert "never sends a path" in out["path_index"]
     assert "Select an armature" in out["mesh"] and "mesh" in out["mesh"]
     assert out["hits_kept"] and "No such result" in out["out_of_range"]
+
+
+def test_rerun_keeps_the_artists_edits(addon_zip, user_dir, backend):
+    """Issue 23: a renamed strip, a trimmed start, a renamed track, a ticked Keep and a
+    locked track all survive Segment; fewer sub-actions name what is no longer kept."""
+    out = run_scenario("edits", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT)
+    assert out["error1"] is None and out["error2"] is None, out
+    first, edited, second = out["first"], out["edited"], out["second"]
+    assert len(first) == 1 and [s[0] for s in first[0][2]] == ["walk forward", "kick", "bow"]
+    # the renamed strip keeps its name and range; the trimmed one keeps its new start
+    assert len(second) == 1 and second[0][0] == PROMPT
+    assert [s[0] for s in second[0][2]] == ["walk forward", "big kick", "bow"]
+    assert second[0][2][1][1:3] == edited[0][2][1][1:3]
+    assert second[0][2][2][1:3] == edited[0][2][2][1:3] and edited[0][2][2][1] == first[0][2][2][1] + 7
+    # ...and plays the source frames of its range
+    assert second[0][2][2][3:5] == second[0][2][2][1:3]
+    assert out["list2"] == [["walk forward", 0, False], ["big kick", 1, True], ["bow", 2, True]]
+    # a renamed MoGround track is replaced under the artist's name, never duplicated
+    assert out["error3"] is None and [t[0] for t in out["renamed_track"]] == ["my take"]
+    assert [s[0] for s in out["renamed_track"][0][2]] == ["walk forward", "big kick", "bow"]
+    # Keep ticked in the list: kept, and stays ticked
+    assert out["error4"] is None and out["list4"][0] == ["walk forward", 0, True]
+    assert out["ticked"][0][2][0][1:3] == out["renamed_track"][0][2][0][1:3]
+    # a locked track is never overwritten
+    assert "locked" in out["error_locked"] and out["locked"] == [["my take", True, out["ticked"][0][2]]]
+    # K changed (3 -> 2): the kept 'bow' no longer fits and is named; 'big kick' still is kept
+    assert out["error5"] is None and "no longer kept: bow" in out["status5"]
+    assert [s[0] for s in out["shorter"][0][2]] == ["walk forward", "big kick"]
+    assert out["shorter"][0][2][1][1:3] == out["ticked"][0][2][1][1:3]
+    # one undo step per run
+    assert out["undone"] == [["my take", False, out["ticked"][0][2]]]
+    assert out["reground_poll"] and out["error6"] is None
+    assert out["reground"] == out["undone"]
+    # the list's click selects the strip, solos its track and sets the preview range
+    assert out["error_preview"] is None
+    kick = out["reground"][0][2][1]
+    assert out["preview"] == {"selected": ["big kick"], "solo": True, "range": [True, kick[1], kick[2] - 1]}
+    # Re-ground from here: 'big kick' now ends (and 'bow' starts) at the playhead, names kept
+    here = out["here"][0][2]
+    assert out["error_here"] is None and [s[0] for s in here] == ["walk forward", "big kick", "bow"]
+    assert here[1][2] == here[2][1] == kick[2] - 9 and here[1][1] == kick[1] and here[2][2] == out["reground"][0][2][2][2]
+    assert out["tooltips"][0].startswith("Good: score") and out["tooltips"][1] == "Check: weak text match: score 0.1 < 0.142"

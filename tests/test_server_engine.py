@@ -55,3 +55,26 @@ def test_real_engine_errors_keep_their_codes(real_server):
         with pytest.raises(UnmappableRig):
             c.ground(pos, ["a", "b", "c"], [-1, 0, 1], 30.0, prompt="walk then jump")
         assert c.decompose("walk forward, then jump and wave") == ["walk forward", "jump", "wave"]
+
+
+def test_real_engine_honours_constraints_over_the_wire(real_server):
+    """Pins and keeps travel in the request and come back to the source frame; one that
+    does not fit K is a coded error from the worker, and the worker keeps serving."""
+    from moground.wire.errors import BadRequest
+    from moground.io.shards import load_bandai_clip
+
+    clip = load_bandai_clip("dataset-1_bow_active_001")
+    end = 1001 + clip.num_frames
+    cons = {"pins": [{"after": 1, "frame": 1001 + clip.num_frames // 3 + 1}],
+            "keeps": [{"index": 3, "start": end - clip.num_frames // 4 + 3, "end": end - 2}]}
+    with Client(real_server.address, timeout_s=120, retries=0) as c:
+        out = c.ground(clip.positions, clip.joint_names, clip.parents, clip.fps, 1001.0,
+                       actions=["walk forward", "bow", "wave"], method="changepoint", up_axis="Y", constraints=cons)
+        segs = out["segments"]
+        assert segs[0]["end_frame"] == segs[1]["start_frame"] == cons["pins"][0]["frame"]
+        assert (segs[2]["start_frame"], segs[2]["end_frame"]) == (cons["keeps"][0]["start"], cons["keeps"][0]["end"])
+        with pytest.raises(BadRequest, match="does not exist") as err:
+            c.ground(clip.positions, clip.joint_names, clip.parents, clip.fps, 1001.0, actions=["walk", "bow"],
+                     method="changepoint", up_axis="Y", constraints={"keeps": [{"index": 3, "start": 1001, "end": 1010}]})
+        assert err.value.details["constraint"] == "keep 3"
+        assert c.decompose("walk then bow") == ["walk", "bow"]

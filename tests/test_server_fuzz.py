@@ -43,7 +43,7 @@ def hostile(rng: random.Random, i: int) -> list[bytes]:
     rid = f"fuzz-{i}"
     header, arrays = _valid(rng, rid)
     good = _frames(header, arrays)
-    cat = i % 24
+    cat = i % 25
     if cat == 0:    # random bytes as header
         return [rng.randbytes(rng.randint(0, 64))]
     if cat == 1:    # truncated JSON header
@@ -135,7 +135,17 @@ def hostile(rng: random.Random, i: int) -> list[bytes]:
         head = json.loads(frames[0])
         head["motions"][0]["fps"] = 10.0  # 1,600 s of motion in 64 KB
         return [json.dumps(head).encode(), frames[1]]
-    # cat 23: random byte flips in the header until the reference validator rejects it
+    if cat == 23:   # constraints: malformed pins, keeps and ranges (refused before queueing)
+        header["constraints"] = rng.choice([
+            "pin 1", [], {"pins": {"after": 1}}, {"pins": [{"after": 0, "frame": 5}]},
+            {"pins": [{"after": 1, "frame": 5.5}]}, {"pins": [{"after": "1", "frame": 5}]},
+            {"pins": [{"after": 1, "frame": 1e300}]}, {"pins": [{"after": True, "frame": 5}]},
+            {"keeps": [{"index": 1, "start": 9, "end": 3}]}, {"keeps": [{"index": 1, "start": 1}]},
+            {"keeps": [{"index": 1, "start": 1, "end": 5}, {"index": 1, "start": 6, "end": 9}]},
+            {"range": [5]}, {"range": [9, 2]}, {"range": "all"}, {"pinz": []},
+            {"pins": [{"after": 1, "frame": 2}] * 65}])
+        return _frames(header, arrays)
+    # cat 24: random byte flips in the header until the reference validator rejects it
     for _ in range(20):
         head = bytearray(good[0])
         for _ in range(rng.randint(1, 6)):

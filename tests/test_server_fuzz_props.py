@@ -82,6 +82,21 @@ def simple_request(draw):
 
 
 @st.composite
+def constraints_field(draw, frames: int, k: int):
+    """Pins, keeps and a range: mostly plausible (indices around K, frames around the
+    take, so the engine's own checks run too), sometimes edge values in any field."""
+    index = maybe(st.integers(0, k + 1), NUMBERS | WRONG_TYPES)
+    frame = maybe(st.integers(-2, frames + 2), NUMBERS | WRONG_TYPES)
+    pin = st.fixed_dictionaries({"after": index, "frame": frame}) | ANY
+    keep = st.fixed_dictionaries({"index": index, "start": frame, "end": frame}) | ANY
+    return draw(maybe(st.fixed_dictionaries({}, optional={
+        "pins": maybe(st.lists(pin, max_size=4), ANY | st.lists(pin, min_size=65, max_size=66)),
+        "keeps": maybe(st.lists(keep, max_size=4)),
+        "range": maybe(st.none() | st.lists(frame, min_size=2, max_size=2)),
+        "\ud800": ANY}), ANY))
+
+
+@st.composite
 def ground_request(draw):
     frames = draw(st.one_of(st.integers(0, 64), st.sampled_from([1, 2, 200, 2_000])))
     bones = draw(st.integers(0, 5))
@@ -106,6 +121,8 @@ def ground_request(draw):
         st.sampled_from(["steps", "tau", "lr", "min_segment_s", "expand_phrases", "\ud800", ""]),
         ANY, max_size=3) | ANY))
     header["rig_override"] = draw(maybe(st.none(), st.dictionaries(TEXT, TEXT | ANY, max_size=3) | ANY))
+    if draw(st.booleans()):
+        header["constraints"] = draw(constraints_field(frames, k))
     pos = np.zeros((frames, bones, 3), "<f4")
     if frames and bones:
         pos[:, :, 0] = np.linspace(0, 1, frames)[:, None]

@@ -12,6 +12,7 @@ import logging
 import platform
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -31,7 +32,7 @@ from .grounding.settings import decoder_settings_for
 from .grounding.trace import build_trace
 from .canonical import canonical_motion
 from .motion import MotionClip
-from .wire.options import GroundOptions
+from .wire.options import BadConstraint, GroundConstraints, GroundOptions
 from .preprocess import PreparedMotion
 from .wire.limits import check_motion_budget
 
@@ -86,6 +87,7 @@ class GroundingEngine:
         rig_override: dict | None = None,
         options: GroundOptions | Mapping[str, Any] | None = None,
         trace: bool = False,
+        constraints: GroundConstraints | Mapping[str, Any] | None = None,
     ) -> GroundingResult:
         """Ground a prompt (or explicit ordered ``actions``) in ``clip``.
 
@@ -94,15 +96,23 @@ class GroundingEngine:
         options are a ``bad_request``). ``trace=True`` also attaches the per-frame
         signals a timeline picture draws (``result.trace``, see ``moground.grounding.trace``);
         it costs a few extra pooling calls, so only pictures ask for it.
+        ``constraints`` (pinned cuts, kept segments, a frame range; source frames) come
+        back exactly and only the free parts are decoded (``grounding.constraints``).
         """
         opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
+        fixed = GroundConstraints.from_mapping(constraints)
         check_method(method)  # before any work
+        clip = crop_to_range(clip, fixed.frame_range)
         check_motion_budget(clip.num_frames, clip.fps, model_fps=self.encoder.fps)
         timings: dict[str, float] = {}
         warnings: list[str] = []
         t_all = time.perf_counter()
         with _timed(timings, "decompose_ms"):
             phrases = self._phrases(prompt, actions, warnings)
+        edges = None
+        if fixed.pins or fixed.keeps:  # checked against K and the take once, before any work
+            edges = [tuple(None if v is None else int(round(v - clip.frame_start)) for v in pair)
+                     for pair in fixed.fixed_edges(len(phrases), clip.frame_start, clip.frame_start + clip.num_frames)]
         with _timed(timings, "preprocess_ms"):
             prepared, min_len = self._motion(clip, rig_override, len(phrases), opts, warnings)
             motion = torch.from_numpy(np.ascontiguousarray(prepared.positions)).to(self.device)
@@ -113,7 +123,14 @@ class GroundingEngine:
             with _timed(timings, "encoder_ms"):
                 with torch.no_grad():
                     feats = self.encoder.frame_features(motion)
-        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, fused=self.fused)
+        source_edges = None
+        if edges is None:
+            out = run_method(method, self.encoder, motion, text, min_len, feats=feats, fused=self.fused)
+        else:
+            from .grounding.constraints import ground_constrained
+
+            out, source_edges = ground_constrained(method, self.encoder, motion, text, min_len, prepared, edges,
+                                                   feats=feats, fused=self.fused)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
         if self.untrained:
@@ -127,7 +144,7 @@ class GroundingEngine:
         return GroundingResult(
             trace=signals,
             sub_actions=phrases,
-            segments=_segments(phrases, out, prepared, clip),
+            segments=_segments(phrases, out, prepared, clip, source_edges),
             fps=clip.fps,
             method=method,
             encoder=self.encoder_name,
@@ -172,14 +189,18 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
 
 
 def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
-              clip: MotionClip) -> list[Segment]:
-    """The method's segments (model frames, end exclusive) as whole source frames and seconds."""
+              clip: MotionClip, source_edges: list[tuple[int, int]] | None = None) -> list[Segment]:
+    """The method's segments (model frames, end exclusive) as whole source frames and
+    seconds; ``source_edges`` (source offsets) when constraints already fixed them exactly."""
     segments = []
     sharpness = out.info.get("cut_sharpness", [1.0] * len(out.segments))
     for i, ((s, e), score) in enumerate(zip(out.segments, out.scores)):
         flag, reason = confidence_flag(float(score), cut_sharpness=sharpness[i])
-        first = prepared.to_source_offset(s)
-        stop = max(prepared.to_source_offset(e), first)
+        if source_edges is not None:
+            first, stop = source_edges[i]
+        else:
+            first = prepared.to_source_offset(s)
+            stop = max(prepared.to_source_offset(e), first)
         segments.append(Segment(
             label=phrases[i],
             index=i,
@@ -192,3 +213,18 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
             reason=reason,
         ))
     return segments
+
+
+def crop_to_range(clip: MotionClip, frame_range: tuple[float, float] | None) -> MotionClip:
+    """The part of ``clip`` in source frames [first, end) to work in (the whole clip
+    when no range is given); a range outside the clip is a ``bad_request``."""
+    if frame_range is None:
+        return clip
+    first, end = (int(round(v - clip.frame_start)) for v in frame_range)
+    if first < 0 or end > clip.num_frames or end - first < 2:
+        raise BadConstraint(
+            f"range {frame_range[0]:g}-{frame_range[1]:g} is not inside the take's frames "
+            f"{clip.frame_start:g}-{clip.frame_start + clip.num_frames:g} (at least 2 frames)",
+            details={"constraint": "range"})
+    return replace(clip, positions=clip.positions[first:end], frame_start=clip.frame_start + first,
+                   meta=dict(clip.meta))

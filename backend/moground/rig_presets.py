@@ -12,14 +12,15 @@ from __future__ import annotations
 
 
 def _sides(table: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Expand '{s}'/'{S}'/'{side}'/'{Side}' templates into left_/right_ entries."""
+    """Expand '{s}'/'{S}'/'{side}'/'{Side}'/'{SIDE}' templates into left_/right_ entries."""
     out: dict[str, list[str]] = {}
     for key, names in table.items():
         if "{" not in key:
             out[key] = names
             continue
         for side, s, S, word, Word in (("left", "l", "L", "left", "Left"), ("right", "r", "R", "right", "Right")):
-            out[key.format(side=side)] = [n.format(s=s, S=S, side=word, Side=Word) for n in names]
+            out[key.format(side=side)] = [n.format(s=s, S=S, side=word, Side=Word, SIDE=word.upper())
+                                          for n in names]
     return out
 
 
@@ -141,6 +142,31 @@ PRESETS: dict[str, dict[str, list[str]]] = {
         "{side}_shoulder": ["upperarm_{s}"],
         "{side}_elbow": ["lowerarm_{s}"],
         "{side}_wrist": ["hand_{s}"],
+    }),
+    # Depth-camera body trackers, one table for the three generations (normalisation
+    # makes "hip_left", "HipLeft" and "HIP_LEFT" one name): Kinect v1 SDK (20 joints:
+    # HipCenter, Spine, ShoulderCenter; shared/data/kinectchains and actions/), Kinect v2
+    # SDK (25: SpineBase, SpineMid, SpineShoulder, Neck) and Azure Kinect Body Tracking
+    # (32: PELVIS, SPINE_NAVEL, SPINE_CHEST, NECK, CLAVICLE_*; also with the SDK's
+    # "K4ABT_JOINT_" prefix). v1's mid-trunk Spine and v2's SpineMid sit at SMPL's spine2
+    # height, as in training; the joint between the shoulders (v1 ShoulderCenter, v2
+    # SpineShoulder) is the neck base; v2's and Azure's Neck (mid-neck) is the neck only
+    # where nothing lower is there. Wrists are the wrists: Hand/HandTip are not used.
+    "kinect": _sides({
+        "pelvis": ["HipCenter", "SpineBase", "Pelvis", "K4ABT_JOINT_PELVIS"],
+        "spine1": ["SpineNavel", "K4ABT_JOINT_SPINE_NAVEL"],
+        "spine2": ["Spine", "SpineMid"],
+        "spine3": ["SpineChest", "K4ABT_JOINT_SPINE_CHEST"],
+        "neck": ["ShoulderCenter", "SpineShoulder", "Neck", "K4ABT_JOINT_NECK"],
+        "head": ["Head", "K4ABT_JOINT_HEAD"],
+        "{side}_hip": ["Hip{Side}", "K4ABT_JOINT_HIP_{SIDE}"],
+        "{side}_knee": ["Knee{Side}", "K4ABT_JOINT_KNEE_{SIDE}"],
+        "{side}_ankle": ["Ankle{Side}", "K4ABT_JOINT_ANKLE_{SIDE}"],
+        "{side}_foot": ["Foot{Side}", "K4ABT_JOINT_FOOT_{SIDE}"],
+        "{side}_collar": ["Clavicle{Side}", "K4ABT_JOINT_CLAVICLE_{SIDE}"],
+        "{side}_shoulder": ["Shoulder{Side}", "K4ABT_JOINT_SHOULDER_{SIDE}"],
+        "{side}_elbow": ["Elbow{Side}", "K4ABT_JOINT_ELBOW_{SIDE}"],
+        "{side}_wrist": ["Wrist{Side}", "K4ABT_JOINT_WRIST_{SIDE}"],
     }),
 }
 

@@ -34,6 +34,7 @@ from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci
 
+REAL_SETS = ("realchains", "kinectchains")  # real takes: scored with held-out decoder settings
 MIN_SEGMENT_S = 0.5
 EXTENT_CHANGES = (0.2, 0.35, 0.5)  # share of the segment's length
 
@@ -127,12 +128,13 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zo
 
 def settings_for(case: Case, zomg: RefineConfig | None, loto: dict[str, dict] | None,
                  base: FusedConfig | None = None) -> tuple[FusedConfig, RefineConfig]:
-    """The decoder settings a case is scored with: its leave-one-take-out settings for
-    realchains takes when given, else ``base`` (the shipped defaults), and ``zomg``'s
+    """The decoder settings a case is scored with: the held-out settings of its real
+    take (realchains: tuned without that take; kinectchains: without that subject) when
+    given, else ``base`` (the shipped defaults), and ``zomg``'s
     refinement settings."""
     zomg = zomg or RefineConfig()
     base = base or FusedConfig()
-    chosen = (loto or {}).get(case.clip_id) if case.set_name == "realchains" else None
+    chosen = (loto or {}).get(case.clip_id) if case.set_name in REAL_SETS else None
     if not chosen:
         return base, zomg
     fused_keys = {f.name for f in fields(FusedConfig)}
@@ -172,6 +174,7 @@ def summarize_runs(runs: list[CaseRun], diag: dict[tuple, dict[str, list]] | Non
                 "miou_excl": _ci(_by_clip(real, lambda r: r.ious_excl)),
                 **{f"r1@{th}": round(recall_at(ious, th), 4) for th in R1_THRESHOLDS},
                 "r1@0.5_ci": _ci(_by_clip(real, lambda r: r.ious), stat=lambda v: float((v >= 0.5).mean())),
+                "r1@0.5_excl_ci": _ci(_by_clip(real, lambda r: r.ious_excl), stat=lambda v: float((v >= 0.5).mean())),
                 "auroc": round(auroc([s for r in real for s in r.scores], [v >= 0.5 for v in ious]), 4),
                 "auroc_ci": _ci(_by_clip(real, lambda r: list(zip(r.scores, r.ious))), stat=_auroc_of_pairs),
                 "ms_per_case": round(float(np.mean([r.ms for r in real])), 1),
@@ -207,7 +210,7 @@ def _paired_gaps(pairs: list[tuple[CaseRun, CaseRun]]) -> dict[str, list[float]]
 
 
 def _set_order(key: tuple) -> tuple:
-    set_rank = {"realchains": 0}.get(key[0], 1)
+    set_rank = {"realchains": 0, "kinectchains": 1}.get(key[0], 2)
     return (set_rank, key[0], {"take": 0, "single": 1}.get(key[1], 2), {"verbatim": 0, "caption": 1}.get(key[2], 2))
 
 
@@ -243,6 +246,8 @@ def format_table(name: str, summary: dict) -> str:
         lines.append(f"{method:<12}{_fmt(r['miou']):>22}{_fmt(r['miou_excl']):>22}"
                      f"{r['r1@0.3']:>6.2f}{r['r1@0.5']:>6.2f}{r['r1@0.7']:>6.2f}{acc:>11}{aur:>19}{ctrl:>9}{gap:>24}{r['ms_per_case']:>8.0f}")
     extra = []
+    if summary["segments"] == summary["cases"]:  # single queries: R@1 where the truth ignores frames too
+        extra.append("R@1@0.5 excl. " + ", ".join(f"{m} {_fmt(r['r1@0.5_excl_ci'])}" for m, r in summary["methods"].items()))
     if "classification" in summary:
         extra.append(f"true segments → own phrase {_fmt(summary['classification'])}")
     if "extent" in summary:

@@ -57,9 +57,16 @@ class Case:
 LOTO_SETTINGS = Path(__file__).with_name("loto_settings.json")
 
 
-def load_loto_settings() -> dict[str, dict]:
-    """{take id: decoder settings tuned on the other realchains takes} (scripts/tune_fused.py)."""
-    return json.loads(LOTO_SETTINGS.read_text())["takes"] if LOTO_SETTINGS.is_file() else {}
+def load_loto_settings(mode: str = "held_out") -> dict[str, dict]:
+    """{realchains take id or kinectchains subject: decoder settings} (scripts/tune_fused.py).
+    ``held_out``: tuned without that take (realchains) or subject (kinectchains);
+    ``transfer``: tuned on the OTHER family and val spliced only."""
+    if not LOTO_SETTINGS.is_file():
+        return {}
+    table = json.loads(LOTO_SETTINGS.read_text())
+    if mode == "transfer":
+        return table.get("transfer", {})
+    return {**table.get("takes", {}), **table.get("subjects", {})}
 
 
 def derange(labels: list[str], rng: np.random.Generator, tries: int = 10_000) -> list[int]:

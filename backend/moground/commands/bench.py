@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["val", "test"], help="split the spliced sets come from")
     p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 20 (realchains in full)")
     p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
-    p.add_argument("--sets", nargs="+", default=["realchains", "spliced"], choices=["realchains", "spliced"])
+    p.add_argument("--sets", nargs="+", default=["realchains", "kinectchains", "spliced"],
+                   choices=["realchains", "kinectchains", "spliced"])
     p.add_argument("--kinds", nargs="+", default=None, choices=["take", "single", "spliced"],
                    help="only these case kinds (default: all), e.g. --kinds take for whole real takes and their typed rows")
     p.add_argument("--seed", type=int, default=0)
@@ -30,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--in-sample", action="store_true",
                    help="score realchains takes with the shipped settings (tuned on all five takes) instead of "
                         "each take's leave-one-take-out settings")
+    p.add_argument("--transfer", action="store_true",
+                   help="score each real-take family with the settings tuned on the OTHER family and val spliced "
+                        "(the transfer rows) instead of leave-one-take-out / leave-one-subject-out")
+    p.add_argument("--correction", action="store_true",
+                   help="measure the correction loop instead: pin the worst boundary (then 3) at its truth, "
+                        "re-ground, score the segments not adjacent to a pin (realchains, kinectchains)")
+    p.add_argument("--correction-method", default="fused", help="the method the correction loop re-grounds with "
+                   "(default fused: the product's zomg returns its segments, docs/tuning)")
     p.add_argument("--prompts", action="store_true",
                    help="only the prompt table: exact-list and item-count rate of the prompt split, per style")
     add_encoder_args(p)
@@ -37,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.correction:
+        return run_correction_bench(args)
     if args.prompts:
         return run_prompt_table(args)
     import torch
@@ -44,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..bench.runner import (boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
                                 summarize_runs)
+    from ..bench.kinectchains import kinectchain_cases
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..bench.typed_rows import with_typed_cases
     from ..encoders import load_encoder
@@ -59,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print("WARNING: the builtin encoder has no trained weights; numbers are chance level.", file=sys.stderr)
     t0 = time.perf_counter()
     cases = realchain_cases(root, seed=args.seed) if "realchains" in args.sets else []
+    cases += kinectchain_cases(root, seed=args.seed) if "kinectchains" in args.sets else []
     if "spliced" in args.sets:
         n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
@@ -69,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     # weights with decoder settings of their own (grounding.settings) are scored with them;
     # the leave-one-take-out settings were tuned for the default weights
     fused, tuned_for = decoder_settings_for(encoder)
-    loto = None if args.in_sample or tuned_for else load_loto_settings()
+    loto = None if args.in_sample or tuned_for else load_loto_settings("transfer" if args.transfer else "held_out")
     runs, diag = run_cases(encoder, cases, methods=tuple(args.methods or METHODS), zomg=zomg,
                            progress=lambda _c: bar.update(1), loto=loto, fused=fused)
     bar.close()
@@ -80,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if name.startswith("realchains/take/"):
             per_take[name] = per_clip_miou(runs, name)
             print(format_per_clip(name, per_take[name]))
-    print(f"\nrealchains scored with: {payload_settings(loto, tuned_for)}")
+    print(f"\nreal takes scored with: {payload_settings(loto, tuned_for, args.transfer)}")
     boundaries = boundary_report(cases)
     print("\nmotion-change percentile of the true boundaries (median; human boundaries of real takes vs seams): "
           + ", ".join(f"{k} {v:.0f}" for k, v in boundaries.items()))
@@ -95,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         "encoder_trained": described.get("trained"),
         "seconds": round(time.perf_counter() - t0, 1),
         "zomg": vars(zomg),
-        "realchains_settings": payload_settings(loto, tuned_for),
+        "realchains_settings": payload_settings(loto, tuned_for, args.transfer),
         "cases": [{"set": r.case.set_name, "kind": r.case.kind, "vocab": r.case.vocab, "clip": r.case.clip_id,
                    "method": r.method, "control": r.control, "phrases": r.case.control_phrases if r.control else r.case.phrases,
                    "truth": r.case.spans, "segments": r.segments, "scores": [round(s, 4) for s in r.scores],
@@ -130,11 +143,41 @@ def parse_settings(items: list[str]) -> dict:
     return out
 
 
-def payload_settings(loto: dict | None, tuned_for: str | None) -> str:
-    """Which decoder settings scored the realchains takes, in words."""
+def payload_settings(loto: dict | None, tuned_for: str | None, transfer: bool = False) -> str:
+    """Which decoder settings scored the real takes, in words."""
     if loto is not None:
-        return "leave-one-take-out"
+        if transfer:
+            return "transfer (tuned on the other family and val spliced)"
+        return ("leave-one-take-out (realchains), leave-one-subject-out (kinectchains), "
+                "where scripts/tune_fused.py recorded them; shipped otherwise")
     return f"the settings tuned for {tuned_for} (in-sample)" if tuned_for else "shipped (in-sample)"
+
+
+def run_correction_bench(args: argparse.Namespace) -> int:
+    """``--correction``: the artist's loop on the real-take families (bench/correction.py)."""
+    from tqdm import tqdm
+
+    from ..bench.correction import format_correction, kinectchains_takes, realchains_takes, run_correction
+    from ..bench.runner import MIN_SEGMENT_S
+    from ..encoders import load_encoder
+    from ..grounding.methods import check_method
+    from ..grounding.settings import decoder_settings_for
+    from ..paths import data_root
+
+    check_method(args.correction_method)
+    root = data_root(args.data)
+    encoder = load_encoder(args.encoder, args.encoder_path, device=args.device, **encoder_options(args))
+    takes = realchains_takes(root) if "realchains" in args.sets else []
+    takes += kinectchains_takes(root) if "kinectchains" in args.sets else []
+    fused, _ = decoder_settings_for(encoder)
+    bar = tqdm(total=len(takes), desc="correction", unit="take", file=sys.stderr)
+    results = run_correction(encoder, takes, method=args.correction_method, fused=fused, seed=args.seed,
+                             min_len=int(round(MIN_SEGMENT_S * encoder.fps)), progress=lambda _t: bar.update(1))
+    bar.close()
+    print(format_correction(results, args.correction_method))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"correction": results, "method": args.correction_method}, indent=2))
+    return 0
 
 
 def run_prompt_table(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from ..wire.errors import BadRequest, UnreadableFile
 from ..grounding.result import GroundingResult
 from ..wire.options import GroundOptions
 from ._common import add_encoder_args, encoder_options, option_arg
+from ._constraints import add_constraint_args, constraints_file_actions, constraints_from_args
 from ._motion import add_motion_args, load_motion_from_args
 
 
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="PNG", help="also draw a timeline picture of the run to this PNG file")
     p.add_argument("--truth", metavar="JSON", help="human boundaries [{label, start_s, end_s}]: "
                    "printed IoU per sub-action, and drawn with --plot")
+    add_constraint_args(p)
     add_encoder_args(p)
     add_llm_args(p)
     p.set_defaults(func=run)
@@ -52,6 +54,9 @@ def load_rig_map(path: str | None) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    constraints = constraints_from_args(args)  # a malformed pin or file fails before anything loads
+    if not args.prompt and not args.actions:
+        args.actions = constraints_file_actions(args.constraints)  # a previous run's sub-actions
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
     if args.prompt and not args.actions:
@@ -78,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     result = engine.ground(
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options, trace=bool(args.plot),
+        constraints=constraints,
     )
     result.warnings[:0] = [w for w in clip.meta.get("warnings", []) if w not in result.warnings]
     ious = None
@@ -87,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         ious = truth_ious(result.segments, truth)
     if args.json:
         payload = result.to_dict()
+        if constraints:
+            payload["constraints"] = constraints.to_dict()
         if truth is not None:
             payload["truth"], payload["truth_iou"] = truth, ious
         print(json.dumps(payload, indent=2))

@@ -223,12 +223,11 @@ class BuiltinEncoder(nn.Module):
 
 
 def licence_line(meta: dict[str, Any]) -> str:
-    """What the loaded weights may be used for, in words an artist reads in ``info``."""
-    if meta.get("cmu_only"):
-        return ("commercial use allowed: trained on CMU mocap (free for all uses) and its captions only "
-                "(see the model card for the caption sets' terms)")
-    return ("NON-COMMERCIAL use only: trained with Bandai Namco Research Motiondataset (CC BY-NC 4.0) "
-            "and research action sets; use `--encoder builtin` (CMU only) for commercial work")
+    """What the loaded weights may be used for, in words an artist reads in ``info``
+    (the packaged files' licences: weights/LICENSES.json)."""
+    from ..licences import licence_summary
+
+    return licence_summary(bool(meta.get("cmu_only")))
 
 
 def load_builtin_nc(path: str | Path | None = None, device: str = "cpu", **options: Any) -> BuiltinEncoder:

@@ -22,8 +22,10 @@ def changepoint_segments(
     window_s: float = NOVELTY_WINDOW_S,
     duration_weight: float = 1.0,
     max_cells: int = MAX_CELLS,
+    fixed: dict[int, int] | None = None,
 ) -> list[tuple[int, int]]:
-    """K contiguous segments cut at novelty peaks, balanced by a duration prior."""
+    """K contiguous segments cut at novelty peaks, balanced by a duration prior;
+    ``fixed`` {k: frame}: the cut after segment k lies at that frame (pins)."""
     t = feats.shape[0]
     if k_count <= 1:
         return [(0, t)]
@@ -32,8 +34,10 @@ def changepoint_segments(
     # per cell) so that a 10-minute take costs the same as a 60 s one at 20 fps
     step = max(1, -(-t // max_cells))
     cells = cell_reduce(nov, step, np.max)
-    cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight)
-    return boundaries_to_segments([min(c * step, t - 1) for c in cuts], t)
+    cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight,
+                           fixed={k: int(round(f / step)) for k, f in (fixed or {}).items()})
+    return boundaries_to_segments([fixed[k] if fixed and k in fixed else min(c * step, t - 1)
+                                   for k, c in enumerate(cuts)], t)
 
 
 def uniform_segments(t_count: int, k_count: int) -> list[tuple[int, int]]:

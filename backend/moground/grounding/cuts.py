@@ -36,15 +36,16 @@ def boundaries_to_segments(bounds: list[int], t_count: int) -> list[tuple[int, i
 
 
 def best_boundaries(
-    cut_gain: np.ndarray, k_count: int, min_len: int, length_penalty: float = 1.0
+    cut_gain: np.ndarray, k_count: int, min_len: int, length_penalty: float = 1.0,
+    fixed: dict[int, int] | None = None,
 ) -> list[int]:
     """K-1 cut points maximising Σ cut_gain[b] − penalty·Σ((len − T/K)/(T/K))² (no text)."""
-    return ordered_cuts(np.zeros((k_count, len(cut_gain) + 1)), cut_gain, min_len, length_penalty)
+    return ordered_cuts(np.zeros((k_count, len(cut_gain) + 1)), cut_gain, min_len, length_penalty, fixed=fixed)
 
 
 def ordered_cuts(
     cum_scores: np.ndarray, cut_gain: np.ndarray, min_len: int, length_penalty: float = 1.0,
-    span_scores: np.ndarray | None = None, span_weight: float = 1.0,
+    span_scores: np.ndarray | None = None, span_weight: float = 1.0, fixed: dict[int, int] | None = None,
 ) -> list[int]:
     """K-1 cut points maximising, over the K segments in order,
     Σ_k (its frames' scores for sub-action k) + span_weight·Σ_k span_scores[k, start_k, end_k]
@@ -56,12 +57,20 @@ def ordered_cuts(
     sub-action k spanning positions a..b-1 (NaN: not allowed); it is read one
     sub-action at a time, never summed into a second table. The duration prior keeps
     segments near equal length unless text or motion change outweighs it. Exact DP over
-    cut positions, O(K·T²): run it on a short grid (cells, not frames).
+    cut positions, O(K·T²): run it on a short grid (cells, not frames). ``fixed``
+    {k: position}: the cut after segment k (0-based) may lie only there (the artist's
+    pins, ``grounding.constraints``); the other cuts are chosen around it, and
+    ``min_len`` shrinks only as far as fixed cuts closer than it force it to.
     """
     k_count, t_count = cum_scores.shape[0], cum_scores.shape[1] - 1
     if k_count <= 1:
         return []
     min_len = fit_min_len(t_count, k_count, min_len)
+    if fixed:
+        marks = [(-1, 0), *sorted((k, min(max(int(p), 1), t_count - 1)) for k, p in fixed.items()),
+                 (k_count - 1, t_count)]
+        for (ka, pa), (kb, pb) in zip(marks, marks[1:]):
+            min_len = max(1, min(min_len, (pb - pa) // max(1, kb - ka)))
     mean_len = t_count / k_count
     pos = np.arange(t_count + 1)
     seg_len = pos[:, None] - pos[None, :]  # [end b, start a]
@@ -83,6 +92,9 @@ def ordered_cuts(
         if k < k_count - 1:
             best = best + gain
             best[t_count] = NEG  # only the last segment may end at T
+            if fixed and k in fixed:
+                pinned = min(max(int(fixed[k]), 1), t_count - 1)
+                best[np.arange(t_count + 1) != pinned] = NEG
     b, cuts = t_count, []
     for k in range(k_count - 1, 0, -1):
         b = int(args[k][b])

@@ -73,9 +73,11 @@ def dp_step(t_count: int, fps: float, cfg: FusedConfig, k_count: int) -> int:
 
 
 def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps: float,
-                   cfg: FusedConfig, spans: np.ndarray | None = None) -> list[tuple[int, int]]:
+                   cfg: FusedConfig, spans: np.ndarray | None = None,
+                   fixed: dict[int, int] | None = None) -> list[tuple[int, int]]:
     """K ordered contiguous segments covering the take (see the module docstring).
-    ``spans``: ``span_similarity`` on the ``dp_step`` grid, needed when ``w_span`` > 0."""
+    ``spans``: ``span_similarity`` on the ``dp_step`` grid, needed when ``w_span`` > 0.
+    ``fixed`` {k: frame}: the cut after segment k lies at that frame (pins)."""
     k_count, t_count = evidence.shape
     if k_count == 1:
         return [single_query_span(evidence[0], novelty, min_len, fps, cfg)]
@@ -86,9 +88,10 @@ def fused_segments(evidence: np.ndarray, novelty: np.ndarray, min_len: int, fps:
     text = cell_reduce(evidence, step, np.sum) * (cfg.w_text * k_count / t_count)
     cum = np.concatenate([np.zeros((k_count, 1)), np.cumsum(text, axis=1)], axis=1)
     gain = cell_reduce(novelty, step, np.max) * cfg.w_novelty
+    cells = {k: int(round(f / step)) for k, f in (fixed or {}).items()}
     cuts = ordered_cuts(cum, gain, -(-min_len // step), cfg.w_duration,
-                        span_scores=spans if cfg.w_span else None, span_weight=cfg.w_span)
-    edges = [0, *[min(c * step, t_count) for c in cuts], t_count]
+                        span_scores=spans if cfg.w_span else None, span_weight=cfg.w_span, fixed=cells)
+    edges = [0, *[fixed[k] if fixed and k in fixed else min(c * step, t_count) for k, c in enumerate(cuts)], t_count]
     return [(edges[i], edges[i + 1]) for i in range(k_count)]
 
 
@@ -109,9 +112,10 @@ def single_query_span(evidence: np.ndarray, novelty: np.ndarray, min_len: int, f
 
 
 def fused_method(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor, min_len: int,
-                 cfg: FusedConfig | None = None) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
+                 cfg: FusedConfig | None = None, fixed: dict[int, int] | None = None,
+                 ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
     """(segments, evidence [K, T], novelty [T]) for one take (evidence all 0 when the
-    settings give it no weight)."""
+    settings give it no weight); ``fixed``: pinned cuts."""
     cfg = cfg or FusedConfig()
     k_count = text.shape[0]
     if k_count == 1 or cfg.w_text:
@@ -122,4 +126,4 @@ def fused_method(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Te
     spans = None
     if k_count > 1 and cfg.w_span:
         spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg, k_count))
-    return fused_segments(evidence, novelty, min_len, encoder.fps, cfg, spans), evidence, novelty
+    return fused_segments(evidence, novelty, min_len, encoder.fps, cfg, spans, fixed), evidence, novelty

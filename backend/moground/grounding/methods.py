@@ -29,6 +29,8 @@ from .refine import RefineConfig, refine_cuts
 from .scoring import segment_scores
 from .window import WindowBank, window_scores, window_segments
 
+CUT_DP_METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint")  # decode with cuts.ordered_cuts
+
 
 @dataclass
 class MethodOutput:
@@ -54,11 +56,14 @@ def run_method(
     zomg: RefineConfig | None = None,
     fused: FusedConfig | None = None,
     windows: WindowBank | None = None,
+    fixed: dict[int, int] | None = None,
 ) -> MethodOutput:
     """Ground K phrases (``text`` [K, D]) in ``motion`` [T, 22, 3] at ``encoder.fps``.
 
     ``feats`` may be passed when the caller already ran ``frame_features``, and
-    ``windows`` when it already encoded the sliding windows of this motion.
+    ``windows`` when it already encoded the sliding windows of this motion. ``fixed``
+    {k: frame}: pinned cuts for the methods that decode with the cut DP (``CUT_DP_METHODS``;
+    ``grounding.constraints`` decides who gets them).
     """
     check_method(method)
     timings: dict[str, float] = {}
@@ -78,16 +83,16 @@ def run_method(
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
     if method == "changepoint":
-        segs = changepoint_segments(feats, k, encoder.fps, min_len)
+        segs = changepoint_segments(feats, k, encoder.fps, min_len, fixed=fixed)
         timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
         return scored(encoder, feats, text, segs, None, fused, timings)
-    init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)
+    init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused, fixed)
     timings["fused_ms"] = (time.perf_counter() - t0) * 1e3
     if method == "fused":
         return scored(encoder, feats, text, init, novelty, fused, timings)
     t0 = time.perf_counter()
     step = dp_step(t_count, encoder.fps, fused, k)
-    segs = refine_cuts(encoder, feats, text, init, novelty, step, min_len, zomg)
+    segs = refine_cuts(encoder, feats, text, init, novelty, step, min_len, zomg, fixed=set(fixed or ()))
     timings["refine_ms"] = (time.perf_counter() - t0) * 1e3
     info = {"fused_segments": init}
     return scored(encoder, feats, text, segs, novelty, fused, timings, info)

@@ -19,6 +19,8 @@ each choice sees its neighbours' final place. Only candidate segments that keep
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +40,10 @@ class RefineConfig:
 
 def refine_cuts(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor,
                 segments: list[tuple[int, int]], novelty: np.ndarray, step: int, min_len: int,
-                cfg: RefineConfig | None = None) -> list[tuple[int, int]]:
+                cfg: RefineConfig | None = None, fixed: Collection[int] = ()) -> list[tuple[int, int]]:
     """``segments`` (contiguous, in prompt order, from the cut DP on cells of ``step``
-    frames) with every inner cut moved to its best frame nearby (module docstring)."""
+    frames) with every inner cut moved to its best frame nearby (module docstring).
+    ``fixed``: indices of cuts the artist pinned (cut k ends sub-action k); they stay put."""
     cfg = cfg or RefineConfig()
     k_count = len(segments)
     radius = int(round(cfg.radius_cells * step))
@@ -51,6 +54,8 @@ def refine_cuts(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Ten
     with torch.no_grad():
         for parity in (0, 1):
             for i in range(parity, k_count - 1, 2):
+                if i in fixed:
+                    continue
                 edges[i + 1] = _best_cut(encoder, feats, text, edges[i], edges[i + 1], edges[i + 2], i,
                                          novelty, radius, min_len, cfg)
     return [(edges[i], edges[i + 1]) for i in range(k_count)]

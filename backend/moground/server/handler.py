@@ -92,6 +92,7 @@ class RequestHandler:
                 method=header.get("method", DEFAULT_METHOD),
                 rig_override=header.get("rig_override"),
                 options=header.get("options") or {},
+                constraints=header.get("constraints"),
             ))
             result.setdefault("timings_ms", {})["worker"] = round((time.perf_counter() - t0) * 1000, 3)
             return result

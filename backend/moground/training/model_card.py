@@ -18,16 +18,40 @@ def _metrics_table(test: dict) -> str:
     return "\n".join(rows)
 
 
+CAPTION_TERMS = (
+    "Caption sources and their terms (text only; no motion of theirs is used):\n"
+    "- **HumanML3D** captions (Guo et al., CVPR 2022) come from the HumanML3D repository, which is MIT "
+    "licensed. HumanML3D's own motions are AMASS data (non-commercial); none is used: only the clip timings "
+    "place each caption on the CMU trial it describes.\n"
+    "- **KIT-ML** captions (Plappert, Mandery, Asfour, Big Data 2016) are published as an open data set with a "
+    "request to cite that paper; its download page states no licence. They are kept, cited here; a studio "
+    "whose counsel requires written terms should retrain without them.\n"
+    "- **Lexicon and describer** (moground/text/actions.py, training/describer.py): written by the project "
+    "(MIT). The lexicon's names are common action words, many of which also occur as BABEL labels (BABEL's "
+    "licence is non-commercial research); none of its descriptions is a BABEL label. The BABEL label list is "
+    "read only by `moground vocab-coverage` to measure coverage; it is neither training text nor shipped."
+)
+
+
+def licence_section(cmu_only: bool) -> str:
+    """The card's licence section: the file's licence (weights/LICENSES.json), the terms of
+    each caption source and of the lexicon's vocabulary."""
+    from ..licences import weights_licences
+
+    entry = weights_licences()["builtin.pt" if cmu_only else "builtin_nc.pt"]
+    lines = [f"**{entry['licence']}** — {entry['summary']}.", "", "Trained on:"]
+    lines += [f"- {d}" for d in entry["training_data"]]
+    if not cmu_only:
+        lines += ["", "Because it learned from CC BY-NC 4.0 and research-only data, this file is for non-commercial "
+                  "research use only (and HDM05's ShareAlike terms would require CC BY-SA for an adaptation, which "
+                  "cannot be combined with NC data: one more reason it is not for studio use). For commercial "
+                  "work use `builtin` (CMU only) or retrain with `moground train --cmu-only`."]
+    return "\n".join([*lines, "", CAPTION_TERMS])
+
+
 def model_card_text(meta: dict) -> str:
     res = meta.get("metrics", {})
     cmu_only = meta.get("cmu_only", False)
-    licence = ("**Commercial use**: trained on CMU motion (free for all uses) with CMU descriptions, KIT-ML and "
-               "HumanML3D captions and the project's own describer captions only; check the caption data sets' "
-               "terms for your use.") if cmu_only else (
-        "**Non-commercial use only.** Trained with Bandai Namco Research Motiondataset clips (CC BY-NC 4.0) and "
-        "Kinect/mocap action sets released for research; the action vocabulary used to design captions and the "
-        "lexicon draws on BABEL labels (non-commercial research licence). For weights without non-commercial data, "
-        "retrain on CMU only: `moground train --cmu-only`.")
     items = meta.get("train_items", {})
     train_cfg = meta.get("train_config", {})
     mixed = train_cfg.get("config", {}).get("pool_mean_mix", False)
@@ -44,7 +68,7 @@ def model_card_text(meta: dict) -> str:
            "extended into its neighbours or truncated by 20–50 %." if extent > 0 else "."),
         "",
         "## Licence",
-        licence,
+        licence_section(cmu_only),
         "",
         "## Training data",
         "- CMU Graphics Lab mocap (mocap.cs.cmu.edu; NSF EIA-0196217): trials of the train split, with CMU "

@@ -201,13 +201,14 @@ class Client:
         up_axis: str = "Z",
         units_to_m: float = 1.0,
         rig_override: Mapping[str, str] | None = None,
+        constraints: Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> dict:
         """Ground a clip. Returns the GroundingResult fields: sub_actions, segments
         (source frame numbers, end exclusive), fps, method, encoder, timings_ms, warnings."""
         header, arrays = make_ground_request(
             positions, bone_names, parents, fps, frame_start, prompt, actions, method, options,
-            up_axis=up_axis, units_to_m=units_to_m, rig_override=rig_override,
+            up_axis=up_axis, units_to_m=units_to_m, rig_override=rig_override, constraints=constraints,
         )
         reply, _ = self.request(header, arrays, timeout_s=timeout_s)
         keys = ("sub_actions", "segments", "fps", "method", "encoder", "timings_ms", "warnings")
@@ -220,14 +221,17 @@ class Client:
         method: str = DEFAULT_METHOD,
         options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
+        constraints: Mapping[str, Any] | None = None,
+        actions: Sequence[str] | None = None,
     ) -> dict:
         """Ground the dict the Blender add-on's ``read_armature_motion`` returns
         (Blender world space: Z up, scene units × ``units_to_m``). The add-on and the
         batch job both send motion this way."""
         return self.ground(
             motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
-            motion["frame_start"], prompt=prompt, method=method, options=options,
+            motion["frame_start"], prompt=prompt, actions=actions, method=method, options=options,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
+            constraints=constraints,
         )
 
     def search(

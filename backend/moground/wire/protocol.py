@@ -36,7 +36,7 @@ from .errors import (
     UnreadableFile,
 )
 from .limits import LIMITS, check_motion_budget
-from .options import GroundOptions, search_options
+from .options import GroundConstraints, GroundOptions, search_options
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
@@ -279,9 +279,12 @@ def make_ground_request(
     up_axis: str = "Z",
     units_to_m: float = 1.0,
     rig_override: Mapping[str, str] | None = None,
+    constraints: GroundConstraints | Mapping[str, Any] | None = None,
 ) -> tuple[dict, dict]:
     """A ``ground`` request. ``positions`` are world-space joint positions ``[T, B, 3]``;
-    ``up_axis`` defaults to Blender's Z-up, pass "Y" for BVH/Y-up sources."""
+    ``up_axis`` defaults to Blender's Z-up, pass "Y" for BVH/Y-up sources. ``constraints``
+    (pinned cuts, kept segments, a frame range) travel only when there are some, so an
+    older server sees the request it knows."""
     header = _base_header("ground", request_id)
     header.update(
         motion={
@@ -298,6 +301,9 @@ def make_ground_request(
         options=options.to_dict() if isinstance(options, GroundOptions) else dict(options or {}),
         rig_override=None if rig_override is None else dict(rig_override),
     )
+    fixed = GroundConstraints.from_mapping(constraints)
+    if fixed:
+        header["constraints"] = fixed.to_dict()
     return header, {"positions": np.asarray(positions, dtype=np.float32)}
 
 
@@ -403,6 +409,7 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     if not isinstance(method, str) or not _METHOD_RE.match(method):
         raise ProtocolError(f"method must be a lower-case identifier, got {str(method)[:40]!r}")
     GroundOptions.from_mapping(header.get("options"))  # unknown or out of range: bad_request
+    GroundConstraints.from_mapping(header.get("constraints"))  # malformed: bad_request (K is checked by the engine)
     override = header.get("rig_override")
     if override is not None and not isinstance(override, dict):
         raise ProtocolError("rig_override must be an object or null")

@@ -9,7 +9,8 @@ Rules that keep the artist's file safe:
 - the active action is only referenced by the strips, never modified or unassigned;
 - MoGround's tracks are remembered by name in the object's ``moground_tracks`` custom
   property (NLA tracks cannot hold custom properties); re-running replaces exactly
-  those, and a track the artist renamed becomes theirs and is left alone.
+  those (and the track ``edits.find_track`` recognises by its strips when the artist
+  renamed it, keeping the artist's name); a locked track is never replaced.
 """
 
 from __future__ import annotations
@@ -110,13 +111,16 @@ def _new_strip(track, seg: dict, action, slot):
     return strip
 
 
-def write_segments(obj, reply: dict, prompt: str, method: str):
+def write_segments(obj, reply: dict, prompt: str, method: str, *, names: dict[int, str] | None = None,
+                   replace_track=None):
     """Replace MoGround's tracks on ``obj`` with one strip per segment of ``reply``.
 
     ``reply`` is a grounding result dict (``segments`` with ``label``,
     ``start_frame``, exclusive ``end_frame``, ``score``), as the client returns it.
-    Returns the main track, named after the prompt; overlapping
-    segments go to extra tracks named "<prompt> (2)", ...
+    Returns the main track, named after the prompt (or after ``replace_track``, the
+    artist's renamed MoGround track, which it replaces); overlapping segments go to
+    extra tracks named "<prompt> (2)", ... ``names``: {sub-action index: strip name}
+    for the strips the artist kept (they keep their names and are recorded as kept).
     """
     if obj is None or getattr(obj, "type", None) != "ARMATURE":
         raise NlaWriteError("no_armature", "NLA strips can only be written to an armature")
@@ -126,8 +130,17 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
         raise NlaWriteError("no_action", f"Armature '{obj.name}' has no action assigned")
     slot = getattr(anim, "action_slot", None)
     plan = _plan(reply)
+    names_kept = dict(names or {})
+    for seg in plan:
+        seg["kept"] = seg["index"] in names_kept
+        if seg["kept"]:
+            seg["name"] = _clip_name(names_kept[seg["index"]])
     n_lanes = _assign_lanes(plan)
-    base = _clip_name(prompt, reserve=5)
+    replaced = [t for t in owned_tracks(obj) if t != replace_track] + ([replace_track] if replace_track else [])
+    locked = [t.name for t in replaced if t.lock]
+    if locked:
+        raise NlaWriteError("locked", f"Track '{locked[0]}' is locked; unlock it to re-ground. Nothing was written")
+    base = _clip_name(replace_track.name if replace_track is not None else prompt, reserve=5)
     names = [base if lane == 0 else f"{base} ({lane + 1})" for lane in range(n_lanes)]
 
     created, strips = [], []
@@ -142,7 +155,7 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
             anim.nla_tracks.remove(track)
         raise NlaWriteError("write_failed", f"Could not write NLA strips ({exc}); nothing was written")
 
-    for track in owned_tracks(obj):
+    for track in replaced:
         anim.nla_tracks.remove(track)
     # Names are unique per object: now that the old strips are gone, ours get theirs.
     for track, name in zip(created, names):
@@ -150,10 +163,13 @@ def write_segments(obj, reply: dict, prompt: str, method: str):
     for strip, label in strips:
         strip.name = label
     obj[OWNED_TRACKS_KEY] = [t.name for t in created]
-    obj[RESULT_KEY] = json.dumps({
+    obj[RESULT_KEY] = json.dumps({  # the identity edits.read_edits finds the strips by
         "prompt": prompt,
         "method": method,
-        "segments": [{k: s[k] for k in ("label", "name", "index", "start", "end", "score", "low_confidence")}
+        "track": created[0].name,
+        "sub_actions": [str(a) for a in reply.get("sub_actions") or []],
+        "segments": [{k: s[k] for k in ("label", "name", "index", "start", "end", "score", "low_confidence",
+                                        "lane", "kept")}
                      for s in plan],
     })
     return created[0]
