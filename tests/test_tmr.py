@@ -331,7 +331,7 @@ def test_cli_ground_runs_end_to_end(checkout, capsys):
     from moground.cli import main
 
     bvh = root / "bandai" / "raw_bvh" / "dataset-1_byebye_proud_001.bvh"
-    argv = ["ground", "--motion", str(bvh), "--actions", "wave goodbye", "walk away", "--steps", "3", "--json",
+    argv = ["ground", "--motion", str(bvh), "--actions", "wave goodbye", "walk away", "--json",
             "--encoder", "tmr", "--encoder-path", str(checkout["run"]), "--distilbert", str(checkout["bert"])]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
