@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent
 ADDON_DIR = REPO / "blender_addon"
 PACKAGE = REPO / "backend" / "moground"
 WIRE_MODULES = ("protocol", "client", "errors", "options")
-BLENDER_MODULES = ("__init__", "motion_reader", "actions", "nla_writer", "local_backend", "markers", "bake")  # bpy/numpy/wire only
+BLENDER_MODULES = ("__init__", "motion_reader", "actions", "nla_writer", "local_backend", "markers", "bake", "export_names")  # bpy/numpy/wire only
 
 
 def vendored_files() -> dict[str, Path]:

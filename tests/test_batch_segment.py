@@ -254,7 +254,7 @@ def test_export_actions_and_fbx(tmp_path, backend):
     row = report_by_name(report)[blend.name]
     labels = [s["label"] for s in row["segments"]]
     assert row["actions"] == labels == ["walk", "kick", "bow"]
-    assert [Path(p).name for p in row["fbx"]] == [f"{lab}.fbx" for lab in labels]
+    assert [Path(p).name for p in row["fbx"]] == [f"{blend.stem}_{i:02d}_{lab}.fbx" for i, lab in enumerate(labels, 1)]
     for p in row["fbx"]:
         assert Path(p).parent == fbx_dir / blend.stem and Path(p).read_bytes()[:18] == b"Kaydara FBX Binary"
     out = subprocess.run([sys.executable, "-c", ACTIONS, str(blend)], capture_output=True, text=True, timeout=300)

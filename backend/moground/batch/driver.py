@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..blender.export_names import ExportSettings
 from ..options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
@@ -47,6 +48,7 @@ class BatchOptions:
     export_actions: bool = False  # bake one action per sub-action into the saved file
     keep_frames: bool = False  # baked actions keep the source frames (default: start at 0)
     export_fbx: str | None = None  # folder: one FBX per sub-action, in <folder>/<file stem>/
+    export: ExportSettings = field(default_factory=ExportSettings)  # names, handles, root motion, units
     env: dict = field(default_factory=dict)
 
 
@@ -69,6 +71,8 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args.append("--keep-frames")
     if opts.export_fbx:
         args += ["--export-fbx", str(Path(opts.export_fbx).resolve())]
+    if opts.export != ExportSettings():
+        args += ["--export-settings", opts.export.to_json()]
     return args
 
 

@@ -33,6 +33,7 @@ from ..batch import safe_save
 from ..client import Client
 from ..options import GroundOptions
 from . import bake, motion_reader, nla_writer
+from .export_names import ExportSettings
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
 RESULT_TAG = "MOGROUND_RESULT"
@@ -54,6 +55,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--export-actions", action="store_true", help="bake one action per sub-action into the file")
     p.add_argument("--keep-frames", action="store_true", help="baked actions keep the source frame numbers")
     p.add_argument("--export-fbx", default=None, metavar="DIR", help="one FBX per sub-action in DIR/<file stem>/")
+    p.add_argument("--export-settings", default=None, metavar="JSON",
+                   help="export_names.ExportSettings as JSON (names, handles, root motion, FBX units)")
     return p.parse_args(argv)
 
 
@@ -123,11 +126,14 @@ def ground_armature(obj, scene, args) -> tuple[dict, object]:
 def export_segments(obj, reply: dict, args, target: Path) -> dict:
     """Bake one action per sub-action; with --export-fbx write one FBX each. Without
     --export-actions the baked actions are only for the FBX files and are removed."""
-    actions = bake.bake_actions(obj, reply, shift_to_zero=not args.keep_frames)
+    settings = ExportSettings.from_json(args.export_settings)
+    actions = bake.bake_actions(obj, reply, shift_to_zero=not args.keep_frames,
+                                handles=(settings.pre_roll, settings.post_roll), in_place=settings.in_place)
     out = {"actions": [a.name for a in actions] if args.export_actions else [], "fbx": []}
     try:
         if args.export_fbx:
-            out["fbx"] = bake.export_fbx(obj, actions, str(Path(args.export_fbx) / target.stem))
+            out["fbx"] = bake.export_fbx(obj, actions, str(Path(args.export_fbx) / target.stem),
+                                         take=target.stem, settings=settings)
     finally:
         if not args.export_actions:
             for act in actions:

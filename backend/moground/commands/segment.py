@@ -12,6 +12,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..blender.export_names import DEFAULT_FILE_PATTERN, FBX_SCALE_PRESETS, ExportSettings, ExportSettingsError
 from ..errors import BadRequest, MoGroundError
 from ..options import GroundOptions
 
@@ -57,6 +58,15 @@ def register(subparsers) -> None:
                    help="baked actions keep the source frame numbers (default: each starts at 0)")
     p.add_argument("--export-fbx", metavar="DIR",
                    help="write one FBX per sub-action with Blender's exporter, in DIR/<file stem>/")
+    p.add_argument("--export-pattern", default=DEFAULT_FILE_PATTERN, metavar="PATTERN",
+                   help="FBX file names (default %(default)s; fields {take} file stem, {index} 1-based "
+                        "prompt order, {label}, {name} strip name; unsafe characters become _)")
+    p.add_argument("--handles", default="0", metavar="PRE[,POST]",
+                   help="frames baked before (and after) each sub-action, within the take (default 0)")
+    p.add_argument("--in-place", action="store_true",
+                   help="baked actions and FBX drop the root's horizontal travel (default: root motion kept)")
+    p.add_argument("--fbx-scale", default="unreal", choices=sorted(FBX_SCALE_PRESETS),
+                   help="FBX units: unreal (centimetres, default) or unity (metres, scale applied)")
     p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -77,6 +87,20 @@ def parse_options(pairs: list[str]) -> GroundOptions:
     return GroundOptions.from_mapping(out)
 
 
+def export_settings(args: argparse.Namespace) -> ExportSettings:
+    """The export flags as one checked object; a bad pattern or handle is a bad_request."""
+    pre, _, post = str(args.handles).partition(",")
+    try:
+        handles = (int(pre), int(post or pre))
+    except ValueError:
+        raise BadRequest(f"--handles {args.handles!r}: expected PRE or PRE,POST frames") from None
+    try:
+        return ExportSettings(pattern=args.export_pattern, pre_roll=handles[0], post_roll=handles[1],
+                              in_place=args.in_place, fbx_scale=args.fbx_scale)
+    except ExportSettingsError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..blender.local_backend import Cancelled, LocalBackend
@@ -84,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.driver import BatchOptions, BatchRunner
 
     options = parse_options(args.option)  # bad options fail before any file is touched
+    export = export_settings(args)
     if args.body_model:  # the per-file workers read it from the environment
         import os
 
@@ -144,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
                             file_timeout_s=args.file_timeout,
                             options=options,
                             export_actions=args.export_actions, keep_frames=args.keep_frames,
-                            export_fbx=args.export_fbx,
+                            export_fbx=args.export_fbx, export=export,
                             progress=False if args.no_progress else None,
                             env={"MOGROUND_BACKEND_NEEDED": str(need_flag)} if need_flag else {})
         runner = BatchRunner(opts)
