@@ -67,3 +67,21 @@ def test_bvh_in_centimetres_is_scaled_to_metres(tmp_path):
         bad.write_text("HIERARCHY\nROOT oops {\n")
         import_take(bad)
     assert getattr(info.value, "code", "") == "unreadable_file"
+
+
+@pytest.mark.skipif(ROOT is None or not (ROOT / "realchains").is_dir(), reason="shared realchains data not found")
+def test_from_mocap_imports_one_take_of_a_multi_take_npz_as_a_rotation_rig(tmp_path):
+    from moground.blender.job import mocap_target
+    from moground.blender.mocap_import import import_take
+    from moground.errors import BadRequest
+
+    npz = ROOT / "realchains" / "positions.npz"
+    obj = import_take(npz, take="86_11")
+    assert obj.name == "positions_86_11"
+    rotated = {fc.data_path.split('"')[1] for fc in _curves(obj) if fc.data_path.endswith("rotation_quaternion")}
+    assert rotated == {b.name for b in obj.data.bones}
+    assert bpy.context.scene.frame_end - bpy.context.scene.frame_start + 1 == 1134
+    assert mocap_target(npz, "86_11", str(tmp_path)) == tmp_path.resolve() / "positions_86_11.blend"
+    assert mocap_target(npz.with_name("walk.bvh"), None, None) == npz.parent / "walk.blend"
+    with pytest.raises(BadRequest, match="--take"):
+        import_take(npz.with_name("walk.bvh"), take="86_11")

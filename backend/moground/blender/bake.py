@@ -204,7 +204,9 @@ def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: 
         pre, post = (max(0, int(h)) for h in handles)
         for seg in plan:
             name = _bake_name(seg["name"], source.name)
-            start, end = max(first, seg["start"] - pre), min(last, seg["end"] + post)
+            # handles stop at the take's ends; the segment itself is baked whole, as before
+            start = min(seg["start"], max(first, seg["start"] - pre))
+            end = max(seg["end"], min(last, seg["end"] + post))
             shift = start if shift_to_zero else 0
             act = _reusable(name, source.name)
             if act is None:

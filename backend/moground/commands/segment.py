@@ -45,6 +45,10 @@ def register(subparsers) -> None:
     p.add_argument("--from-mocap", action="store_true",
                    help="inputs are mocap takes (BVH, FBX, AMC, AMASS/SMPL .npz, HumanML3D/Motion-X "
                         ".npy): import each, save a .blend beside it")
+    p.add_argument("--take", metavar="NAME",
+                   help="with --from-mocap: the take of a multi-take .npz (saved as <stem>_<take>.blend)")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --from-mocap: save the imported .blend files in DIR (default: beside each take)")
     p.add_argument("--body-model", metavar="DIR",
                    help="SMPL/SMPL-H/SMPL-X model folder for .npz/.npy takes (default $MOGROUND_BODY_MODELS)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
@@ -104,7 +108,7 @@ def export_settings(args: argparse.Namespace) -> ExportSettings:
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..blender.local_backend import Cancelled, LocalBackend
-    from ..batch.report import FileResult, write_report
+    from ..batch.report import FileResult, summary_lines, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 
     options = parse_options(args.option)  # bad options fail before any file is touched
@@ -122,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
             Path(args.export_fbx).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BadRequest(f"--export-fbx {args.export_fbx}: cannot create the folder ({exc})") from None
+    if (args.take or args.out) and not args.from_mocap:
+        raise BadRequest("--take and --out apply to --from-mocap runs")
+    if args.out:
+        try:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadRequest(f"--out {args.out}: cannot create the folder ({exc})") from None
     if args.blender and not Path(args.blender).exists():
         if shutil.which(args.blender) is None:
             raise BadRequest(f"--blender {args.blender}: no such executable")
@@ -169,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
                             file_timeout_s=args.file_timeout,
                             options=options,
                             export_actions=args.export_actions, keep_frames=args.keep_frames,
-                            export_fbx=args.export_fbx, export=export,
+                            export_fbx=args.export_fbx, export=export, take=args.take, out_dir=args.out,
                             progress=False if args.no_progress else None,
                             env={"MOGROUND_BACKEND_NEEDED": str(need_flag)} if need_flag else {})
         runner = BatchRunner(opts)
@@ -190,8 +201,9 @@ def run(args: argparse.Namespace) -> int:
         raise backend_errors[0]
     if args.report:
         write_report(results, args.report)
+    for line in summary_lines(results, forced=args.force):
+        print(line, file=sys.stderr)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed", "not_run")}
-    print("moground segment: " + ", ".join(f"{v} {k}" for k, v in counts.items()), file=sys.stderr)
     if runner is not None and runner.stopping.is_set():
         return 130
     return 1 if counts["failed"] or counts["not_run"] else 0
