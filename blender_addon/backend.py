@@ -118,9 +118,11 @@ def _call(settings: Settings, cancelled: threading.Event | None, send) -> dict:
 
 
 def ground(motion: dict, prompt: str, method: str, settings: Settings,
-           cancelled: threading.Event | None = None) -> dict:
-    """Send one grounding request for ``motion`` (from motion_reader); the result dict."""
-    return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method))
+           cancelled: threading.Event | None = None, rig_override: dict | None = None) -> dict:
+    """Send one grounding request for ``motion`` (from motion_reader); the result dict.
+    ``rig_override``: the panel's rig-mapping file, {canonical joint: bone name}."""
+    return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method,
+                                                                rig_override=rig_override))
 
 
 def search(query: str, settings: Settings, *, rigs: list | None = None, index: str | None = None,

@@ -345,3 +345,18 @@ def test_find_searches_this_files_actions_uses_a_hit_and_adds_a_strip(addon_zip,
     assert "never sends a path" in out["path_index"]
     assert "Select an armature" in out["mesh"] and "mesh" in out["mesh"]
     assert out["hits_kept"] and "No such result" in out["out_of_range"]
+
+
+def test_rig_mapping_file_and_export_fbx_from_the_panel(addon_zip, user_dir, backend, tmp_path):
+    out = run_scenario("export_fbx", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT,
+                       method="uniform", out_dir=str(tmp_path))
+    assert "rig mapping" in out["bad_error"], out
+    assert out["error"] is None and out["poll"], out
+    labels = [r[0] for r in out["results"]]
+    assert out["files"] == sorted(f"{i:02d}-{lab.replace(' ', '_')}.fbx" for i, lab in enumerate(labels, 1))
+    assert out["status"].startswith(f"{len(labels)} FBX")
+    (name, frame_range), = out["imported"]  # one action, named after the strip
+    first = sorted(out["results"], key=lambda r: labels.index(r[0]))[0]
+    assert name == f"{out['armature']}|{first[0]}"
+    start, end = max(1, first[1] - 3), first[2] + 2  # handles, within the take
+    assert frame_range[1] - frame_range[0] == pytest.approx(end - start, abs=1)

@@ -219,6 +219,7 @@ class Client:
         method: str = "zomg",
         options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
+        rig_override: Mapping[str, str] | None = None,
     ) -> dict:
         """Ground the dict the Blender add-on's ``read_armature_motion`` returns
         (Blender world space: Z up, scene units × ``units_to_m``). The add-on and the
@@ -227,6 +228,7 @@ class Client:
             motion["positions"], motion["bone_names"], motion["parents"], motion["fps"],
             motion["frame_start"], prompt=prompt, method=method, options=options,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
+            rig_override=rig_override,
         )
 
     def search(

@@ -26,6 +26,11 @@ __all__ = [
 ]
 
 SUPPORTED = (".bvh", ".amc", ".npz", ".npy", ".fbx")
+# One frame numbering for the CLI, its JSON and Blender: frame 1 is a take's first frame,
+# as Blender numbers a take it imports (BVH, FBX, --from-mocap armatures), and segment ends
+# are exclusive. Files that number their frames (AMC, a MoGround npz, FBX) keep theirs.
+FIRST_FRAME = 1.0
+UNNUMBERED = (".bvh", ".npy")
 FORMATS = ("moground", "smpl", "h3d-joints", "motionx", "blazepose33", "coco17", "h36m17")  # --format: what a .npz/.npy holds
 
 
@@ -96,6 +101,8 @@ def load_motion(
         raise UnreadableFile(f"cannot read {p}: {type(exc).__name__}: {first}") from exc
     if clip.num_frames < 1:
         raise UnreadableFile(f"{p} holds no frames")
+    if ext in UNNUMBERED or clip.meta.get("format") in ("shard", "smpl"):
+        clip.frame_start = FIRST_FRAME
     check_motion_budget(clip.num_frames, clip.fps)
     return clip
 
