@@ -2,9 +2,9 @@
 BlazePose-33 and COCO-17 keypoints (pelvis, spine, collars and, for COCO, the feet
 then estimated by the rig presets), against the full optical skeleton.
 
-    PYTHONPATH=backend python scripts/bench_video_subsets.py [--method zomg]
+    PYTHONPATH=backend python scripts/bench_video_subsets.py [--method zomg] [--takes 86_05 ...]
 
-Prints one row per skeleton: mean IoU over the 40 sub-actions (prompt = the take's
+Prints one row per skeleton: mean IoU over the sub-actions (prompt = the take's
 labels in order, verbatim) and per take. Seconds-based IoU against the human marks.
 """
 
@@ -41,6 +41,7 @@ def _clips(rec: dict, names: list[str], parents: list[int], positions: np.ndarra
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", default="zomg")
+    ap.add_argument("--takes", nargs="*", help="take ids (default: all five)")
     args = ap.parse_args()
     folder = data_root() / "realchains"
     index = json.loads((folder / "index.json").read_text())
@@ -49,16 +50,17 @@ def main() -> None:
     engine = GroundingEngine()
     rows: dict[str, dict[str, list[float]]] = {}
     t0 = time.perf_counter()
-    for rec in index["trials"]:
+    records = [r for r in index["trials"] if not args.takes or r["id"] in args.takes]
+    for rec in records:
         labels = [s["label"] for s in rec["segments"]]
         truth = [(s["start_s"], s["end_s"]) for s in rec["segments"]]
         for skel, clip in _clips(rec, names, parents, shard[rec["id"]].astype(np.float32)).items():
             result = engine.ground(clip, actions=labels, method=args.method)
             ious = [iou((s.start_s, s.end_s), t) for s, t in zip(result.segments, truth)]
             rows.setdefault(skel, {})[rec["id"]] = ious
-    takes = [r["id"] for r in index["trials"]]
+    takes = [r["id"] for r in records]
     print(f"realchains, method={args.method}, prompt = labels in order ({time.perf_counter() - t0:.0f} s)")
-    print(f"{'skeleton':<22} {'mIoU (40)':>9} " + " ".join(f"{t:>6}" for t in takes))
+    print(f"{'skeleton':<22} {'mIoU':>9} " + " ".join(f"{t:>6}" for t in takes))
     for skel, per_take in rows.items():
         all_ious = [v for t in takes for v in per_take[t]]
         print(f"{skel:<22} {np.mean(all_ious):>9.3f} " + " ".join(f"{np.mean(per_take[t]):>6.3f}" for t in takes))
