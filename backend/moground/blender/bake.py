@@ -136,9 +136,12 @@ def _remove_root_travel(obj, target: _Target) -> None:
     world = loc @ rot.T
     world[:, :2] = world[:1, :2]
     flat = world @ rot
-    for i in range(3):
-        fc = curves.get(i) or target.new(path, i, roots[0].name)
-        fc.keyframe_points.clear()
+    for i in range(3):  # rewritten whole (keyframe_points.clear() is not in every Blender 4.x)
+        old = curves.get(i)
+        group = old.group.name if old is not None and old.group else roots[0].name
+        if old is not None:
+            target.bag.fcurves.remove(old)
+        fc = target.new(path, i, group)
         fc.keyframe_points.add(len(frames))
         co = np.empty(2 * len(frames), dtype=np.float32)
         co[0::2], co[1::2] = frames, flat[:, i]
