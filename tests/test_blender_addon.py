@@ -134,8 +134,8 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
         assert sorted(n for n in names if n.startswith("wire/")) == sorted(
             [*vendored, "wire/__init__.py"])
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
-        assert ui == {"__init__.py", "backend.py", "find.py", "operators.py", "panels.py", "preferences.py",
-                      "properties.py"}
+        assert ui == {"__init__.py", "backend.py", "export.py", "find.py", "operators.py", "panels.py",
+                      "preferences.py", "properties.py"}
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
     assert f'"./{wheels[0]}"' in manifest and 'platforms = ["linux-x64"]' in manifest

@@ -141,7 +141,8 @@ def test_info_reports_the_encoder(capsys):
 
 def test_centimetre_rig_declared_as_metres_is_rescaled(engine, sample_bvh):
     clip = load_motion(str(sample_bvh))
-    wrong = MotionClip(clip.positions, clip.joint_names, clip.parents, clip.fps, units_to_m=1.0)  # really cm
+    wrong = MotionClip(clip.positions, clip.joint_names, clip.parents, clip.fps, frame_start=clip.frame_start,
+                       units_to_m=1.0)  # really cm
     result = engine.ground(wrong, actions=["walk forward", "jump", "wave"], method="changepoint")
     right = engine.ground(clip, actions=["walk forward", "jump", "wave"], method="changepoint")
     assert any("rescaled by 0.01" in w for w in result.warnings)
