@@ -19,8 +19,8 @@ ROOT = data_root(required=False)
 def test_armature_from_positions_reproduces_the_joint_positions():
     """A connected armature driven by root translation and bone rotations puts every head
     on its joint, every frame, as Blender evaluates it (float16 data: ~1 mm)."""
-    from moground.blender.motion_reader import read_armature_motion
-    from moground.blender.mocap_import import armature_from_positions, fresh_scene
+    from moground.wire.blender.motion_reader import read_armature_motion
+    from moground.blender_import import armature_from_positions, fresh_scene
 
     skel = json.loads((ROOT / "cmu" / "skeleton.json").read_text())
     names = skel.get("joint_names") or skel.get("joints") or skel.get("names")
@@ -48,7 +48,7 @@ def test_armature_from_positions_reproduces_the_joint_positions():
 
 
 def _curves(obj) -> list:
-    from moground.blender.bake import source_fcurves
+    from moground.wire.blender.bake import source_fcurves
 
     return source_fcurves(obj)
 
@@ -73,7 +73,7 @@ def test_bvh_in_centimetres_is_scaled_to_metres(tmp_path):
 def test_from_mocap_imports_one_take_of_a_multi_take_npz_as_a_rotation_rig(tmp_path):
     from moground.blender.job import mocap_target
     from moground.blender.mocap_import import import_take
-    from moground.errors import BadRequest
+    from moground.wire.errors import BadRequest
 
     npz = ROOT / "realchains" / "positions.npz"
     obj = import_take(npz, take="86_11")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.blender.export_names import ExportSettings, ExportSettingsError, file_name
+from moground.wire.blender.export_names import ExportSettings, ExportSettingsError, file_name
 
 bpy = pytest.importorskip("bpy")
 pytestmark = pytest.mark.blender
@@ -33,14 +33,14 @@ def take(data_dir):
 
 
 def _build(name, take):
-    from moground.blender.mocap_import import armature_from_positions
+    from moground.blender_import import armature_from_positions
 
     names, parents, pos = take
     return armature_from_positions(name, pos, names, parents, 24.0)
 
 
 def _positions(obj, names) -> np.ndarray:
-    from moground.blender.motion_reader import read_armature_motion
+    from moground.wire.blender.motion_reader import read_armature_motion
 
     m = read_armature_motion(obj)
     order = [m["bone_names"].index(n) for n in names]
@@ -64,8 +64,8 @@ def test_settings_are_checked_and_names_sanitised():
 def test_exported_sub_action_reimports_as_one_named_action(tmp_path, take, scale):
     """Item 5: one action named "<armature>|<strip>", the baked frame range (with
     handles), rotation curves, the source's bone names and its motion."""
-    from moground.blender import bake
-    from moground.blender.mocap_import import fresh_scene, import_fbx
+    from moground.wire.blender import bake
+    from moground.blender_import import fresh_scene, import_fbx
 
     names, _, pos = take
     fresh_scene()
@@ -95,8 +95,8 @@ def test_exported_sub_action_reimports_as_one_named_action(tmp_path, take, scale
 
 
 def test_in_place_keeps_height_and_drops_travel(take):
-    from moground.blender import bake
-    from moground.blender.mocap_import import fresh_scene
+    from moground.wire.blender import bake
+    from moground.blender_import import fresh_scene
 
     names, _, pos = take
     fresh_scene()
@@ -117,8 +117,8 @@ def test_in_place_keeps_height_and_drops_travel(take):
 
 
 def test_bakes_of_two_takes_in_one_file_never_collide(take):
-    from moground.blender import bake
-    from moground.blender.mocap_import import fresh_scene
+    from moground.wire.blender import bake
+    from moground.blender_import import fresh_scene
 
     fresh_scene()
     first = _build("take_a", take)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from moground.errors import BadMotion
+from moground.wire.errors import BadMotion
 from moground.io.kinematics import axis_rotation
 from moground.io.solve_rotations import (
     continuous_signs, matrix_to_quaternion, positions_from_keys, quaternion_to_matrix, round_trip_error, solve,

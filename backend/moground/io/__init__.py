@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import BadRequest, MoGroundError, UnreadableFile
+from ..wire.errors import BadRequest, MoGroundError, UnreadableFile
 from ..motion import MotionClip
-from ..protocol import check_motion_budget
+from ..wire.limits import check_motion_budget
 from .asf_amc import asf_beside, read_asf_amc
 from .bvh import read_bvh
 from .npzfile import read_npz, save_npz

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import BadMotion
+from ..wire.errors import BadMotion
 
 SIDE_THRESHOLD_M = 0.04  # a chain whose joints sit further than this to one side is a limb
 LEAF_TAIL_FRACTION = 0.5  # a leaf bone's drawn length, as a share of its parent bone

@@ -16,11 +16,11 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadRequest, UnreadableFile
-from ..motion import MotionClip
+from ..wire.errors import BadRequest, UnreadableFile
 from ..io.asf_amc import asf_beside
 from ..io.shards import open_shard, shard_clip, shard_records
-from .identity import file_sha256
+from .take import Take
+from ..encoders.identity import file_sha256
 
 EXTENSIONS = (".bvh", ".amc", ".npz", ".npy", ".blend")
 
@@ -32,14 +32,6 @@ class FoundFile:
     asf: Path | None = None  # the ASF skeleton of an AMC file
 
 
-@dataclass
-class Take:
-    """One readable take of a file."""
-
-    name: str  # "" when the file holds one take
-    clip: MotionClip
-    armature: str | None = None
-    action: str | None = None
 
 
 def discover(paths: list[str], asf: str | None = None) -> list[FoundFile]:

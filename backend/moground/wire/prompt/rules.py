@@ -3,6 +3,13 @@
 Why rules: grounding must work with no network and no model server, and the result
 must be deterministic so that a prompt always yields the same NLA strips.
 
+Which prompts come here (``typed.split_typed`` decides, and its docstring is the full
+rule): only pieces that read as a sentence. A list (commas, lines, ";", "|", arrows,
+bullets, numbers) whose items have no subject and no inner "then"/"after that"/
+"followed by" is taken item by item, verbatim, and never reaches these rules; line
+breaks and the other strong separators split a mixed prompt first, so each piece is
+a list or a sentence on its own.
+
 Output convention (the LLM decomposer's phrases are passed through the same
 ``normalize_phrase`` so that both sources look alike):
   * lower case, single spaces, no surrounding punctuation;
@@ -25,8 +32,8 @@ from __future__ import annotations
 import re
 
 from ..errors import BadPrompt
-from ..protocol import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
-from ..text.words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
+from ..limits import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
+from .words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
 
 # Multi-word names whose words would otherwise look like separate actions.
 _PROTECTED = (

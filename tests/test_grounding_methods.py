@@ -10,10 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moground.grounding.changepoint import changepoint_segments, uniform_segments
+from moground.grounding.baselines import changepoint_segments, uniform_segments
 from moground.grounding.metrics import iou
 from moground.grounding.methods import run_method
-from moground.grounding.zomg import ZomgConfig, decode_masks, optimise_masks
+from moground.grounding.masks import ZomgConfig, decode_masks, optimise_masks
 
 
 class OracleEncoder:
@@ -30,7 +30,8 @@ class OracleEncoder:
         return m
 
     def encode_text(self, phrases):
-        return torch.eye(self.dim)[[int(p[-1]) for p in phrases]]
+        # "a0".."a3" name a label; any other phrase (a lone query's contrast phrases) means "nothing"
+        return torch.eye(self.dim)[[int(p[-1]) if p[-1].isdigit() else 3 for p in phrases]]
 
     def frame_features(self, motion):
         lab = motion[:, 0, 0].round().long()
