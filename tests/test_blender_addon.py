@@ -131,8 +131,9 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
                 "wire/blender/local_backend.py"} <= set(vendored)
         for rel, src in vendored.items():
             assert zf.read(rel) == src.read_bytes(), rel
-        assert sorted(n for n in names if n.startswith("wire/")) == sorted(
-            [*vendored, "wire/__init__.py"])
+        wire_names = [n for n in names if n.startswith("wire/")]
+        assert len(wire_names) == len(set(wire_names))  # no module twice
+        assert set(wire_names) == {*vendored, "wire/__init__.py"}  # vendored already holds wire/__init__.py
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
         assert ui == {"__init__.py", "backend.py", "export.py", "find.py", "operators.py", "panels.py",
                       "preferences.py", "prompt_list.py", "properties.py"}
