@@ -119,26 +119,29 @@ def _call(settings: Settings, cancelled: threading.Event | None, send) -> dict:
 
 
 def ground(motion: dict, prompt: str, method: str, settings: Settings,
-           cancelled: threading.Event | None = None) -> dict:
-    """Send one grounding request for ``motion`` (from motion_reader); the result dict."""
-    return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method))
+           cancelled: threading.Event | None = None, rig_override: dict | None = None) -> dict:
+    """Send one grounding request for ``motion`` (from motion_reader); the result dict.
+    ``rig_override``: the panel's rig-mapping file, {canonical joint: bone name}."""
+    return _call(settings, cancelled, lambda c: c.ground_motion(motion, prompt=prompt, method=method,
+                                                                rig_override=rig_override))
 
 
 def ground_keeping(motion: dict, prompt: str, method: str, settings: Settings, edits: dict,
-                   cancelled: threading.Event | None = None) -> dict:
+                   cancelled: threading.Event | None = None, rig_override: dict | None = None) -> dict:
     """Ground ``motion`` keeping the artist's edits (``edits.ArtistEdits.to_data``): with
     the previous sub-actions when the prompt is unchanged, else the prompt's new ones
     (one decompose request), the kept strips that still fit as constraints. The result
-    gains ``dropped``: names of kept strips that no longer fit."""
+    gains ``dropped``: names of kept strips that no longer fit. ``rig_override`` as for ``ground``."""
     kept, pins = edits.get("kept") or [], edits.get("pins") or []
     if not kept and not pins:
-        return ground(motion, prompt, method, settings, cancelled)
+        return ground(motion, prompt, method, settings, cancelled, rig_override=rig_override)
 
     def send(client) -> dict:
         same = prompt == edits.get("prompt") and edits.get("sub_actions")
         actions = list(edits["sub_actions"]) if same else client.decompose(prompt)
         constraints, dropped = constraints_for(kept, actions, pins)
-        result = client.ground_motion(motion, actions=actions, method=method, constraints=constraints or None)
+        result = client.ground_motion(motion, actions=actions, method=method, constraints=constraints or None,
+                                      rig_override=rig_override)
         result["dropped"] = dropped
         return result
 

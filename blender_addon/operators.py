@@ -18,6 +18,7 @@ from bpy.props import StringProperty
 
 from . import backend
 from .wire.blender.motion_reader import MotionReadError, check_armature, read_armature_motion
+from .export import read_rig_mapping
 from .wire.blender.bake import bake_actions
 from .wire.blender.markers import clear_markers, write_markers
 from .wire.blender.edits import find_track, read_edits, stored_result
@@ -69,9 +70,9 @@ class _Job(_Worker):
     """A grounding request running on a worker thread."""
 
     def __init__(self, motion: dict, prompt: str, method: str, settings: backend.Settings,
-                 edits: dict | None = None) -> None:
+                 edits: dict | None = None, rig_override: dict | None = None) -> None:
         super().__init__(lambda cancelled: backend.ground_keeping(motion, prompt, method, settings, edits or {},
-                                                                  cancelled),
+                                                                  cancelled, rig_override=rig_override),
                          settings.timeout_s)
 
 
@@ -124,9 +125,10 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         if edits.locked:
             raise NlaWriteError("locked", f"Track '{edits.track_name}' is locked; unlock it to re-ground. "
                                           "Nothing was written")
+        rig = read_rig_mapping(state.rig_mapping)  # a bad file fails before the motion is read
         motion = read_armature_motion(obj, context.scene)
         self._edits = edits.to_data()
-        return obj, motion, prompt, method
+        return obj, motion, prompt, method, rig
 
     def _apply(self, context, obj_name: str, action_name: str, result: dict,
                prompt: str, method: str) -> set[str]:
@@ -177,8 +179,8 @@ class MOGROUND_OT_segment(bpy.types.Operator):
 
     def execute(self, context) -> set[str]:
         try:
-            obj, motion, prompt, method = self._prepare(context)
-            result = backend.ground_keeping(motion, prompt, method, _settings(context), self._edits)
+            obj, motion, prompt, method, rig = self._prepare(context)
+            result = backend.ground_keeping(motion, prompt, method, _settings(context), self._edits, rig_override=rig)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             return self._fail(context, backend.describe_error(exc))
         return self._apply(context, obj.name, obj.animation_data.action.name, result, prompt, method)
@@ -189,11 +191,11 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         if bpy.app.background or context.window is None:
             return self.execute(context)
         try:
-            obj, motion, prompt, method = self._prepare(context)
+            obj, motion, prompt, method, rig = self._prepare(context)
         except Exception as exc:  # noqa: BLE001
             return self._fail(context, backend.describe_error(exc))
         self._target = (obj.name, obj.animation_data.action.name, prompt, method)
-        self._job = _Job(motion, prompt, method, _settings(context), self._edits)
+        self._job = _Job(motion, prompt, method, _settings(context), self._edits, rig)
         state, run = context.scene.moground, run_state(context)
         run.running, state.error, run.progress = True, "", 0.0
         state.status = "Waiting for the backend… (Esc to cancel)"

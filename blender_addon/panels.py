@@ -72,6 +72,7 @@ def draw_panel(layout, context) -> None:
     col.prop(state, "prompt", text="")
     draw_preview(col, state, _wrapped_label)
     col.prop(state, "method")
+    col.prop(state, "rig_mapping")
     row = col.row()
     row.enabled = not run.running
     row.operator("moground.segment", icon="SEQ_STRIP_DUPLICATE")
@@ -99,6 +100,19 @@ def draw_panel(layout, context) -> None:
         row = col.row(align=True)
         row.operator("moground.bake_actions", icon="ACTION")
         row.prop(state, "bake_shift", text="From 0")
+        box = col.box()
+        box.label(text="Export", icon="EXPORT")
+        box.prop(state, "export_folder", text="")
+        box.prop(state, "export_pattern")
+        row = box.row(align=True)
+        row.prop(state, "export_pre_roll")
+        row.prop(state, "export_post_roll")
+        row = box.row(align=True)
+        row.prop(state, "export_in_place")
+        row.prop(state, "export_scale", text="")
+        box.operator("moground.export_fbx", icon="EXPORT")
+        if state.export_status:
+            box.label(text=state.export_status, icon="CHECKMARK")
         col.operator("moground.clear", icon="TRASH")
 
 

@@ -95,6 +95,23 @@ class MoGroundSceneSettings(bpy.types.PropertyGroup):
         description="Baked actions start at frame 0 (off: keep the source's frame numbers)",
         default=True,
     )
+    rig_mapping: StringProperty(
+        name="Rig Mapping", subtype="FILE_PATH",
+        description="Optional JSON file {canonical joint: bone name} for a rig MoGround cannot map by itself",
+    )
+    export_folder: StringProperty(name="Export Folder", subtype="DIR_PATH",
+                                  description="Where Export FBX writes one file per sub-action")
+    export_pattern: StringProperty(
+        name="File Names", default="{take}_{index:02d}_{label}",
+        description="FBX file names: {take} source action, {index} 1-based prompt order, {label}, {name} strip name")
+    export_pre_roll: IntProperty(name="Pre-roll", min=0, default=0, description="Frames baked before each sub-action")
+    export_post_roll: IntProperty(name="Post-roll", min=0, default=0, description="Frames baked after each sub-action")
+    export_in_place: BoolProperty(name="In Place", default=False,
+                                  description="Drop the root's horizontal travel (off: root motion kept)")
+    export_scale: EnumProperty(name="Units", default="UNREAL", items=(
+        ("UNREAL", "Unreal (cm)", "Centimetres, as Unreal reads FBX"),
+        ("UNITY", "Unity (m)", "Metres with the scale applied, as Unity reads FBX")))
+    export_status: StringProperty(name="Export status", default="")
 
 
 class MoGroundRunState(bpy.types.PropertyGroup):

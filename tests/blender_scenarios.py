@@ -546,6 +546,39 @@ def scenario_prompt_list(zip_path: str, bvh: str, address: str, **_) -> dict:
     return out
 
 
+def scenario_export_fbx(zip_path: str, bvh: str, address: str, prompt: str, method: str, out_dir: str, **_) -> dict:
+    """The panel's rig-mapping file (bad, then good) and Export FBX with its settings; one
+    exported file re-imported by Blender's FBX importer."""
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    state = bpy.context.scene.moground
+    bad = Path(out_dir) / "bad_mapping.json"
+    bad.write_text("{not json")
+    state.rig_mapping = str(bad)
+    out = {"bad_error": run_segment(prompt, method)}
+    good = Path(out_dir) / "mapping.json"
+    good.write_text(json.dumps({"pelvis": "Hips"}))
+    state.rig_mapping = str(good)
+    out["error"] = run_segment(prompt, method)
+    out["results"] = [[r.label, r.frame_start, r.frame_end] for r in state.results]
+    folder = Path(out_dir) / "fbx"
+    state.export_folder, state.export_pattern = str(folder), "{index:02d}-{label}"
+    state.export_pre_roll, state.export_post_roll, state.export_scale = 3, 2, "UNITY"
+    bpy.context.view_layer.objects.active = bpy.data.objects[name]
+    out["poll"] = bpy.ops.moground.export_fbx.poll()
+    bpy.ops.moground.export_fbx()
+    out["files"] = sorted(p.name for p in folder.glob("*.fbx"))
+    out["status"] = state.export_status
+    before = {a.name for a in bpy.data.actions}
+    bpy.ops.import_scene.fbx(filepath=str(folder / out["files"][0]), use_anim=True)
+    new = [a for a in bpy.data.actions if a.name not in before]
+    out["imported"] = [[a.name, list(a.frame_range)] for a in new]
+    out["armature"] = name
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 
@@ -561,3 +594,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

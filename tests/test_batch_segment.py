@@ -241,6 +241,7 @@ for a in bpy.data.actions:
     out[a.name] = {"range": list(a.frame_range), "bake": json.loads(a["moground_bake"]) if "moground_bake" in a else None}
 arm = [o for o in bpy.data.objects if o.type == "ARMATURE"][0]
 out["__active__"] = arm.animation_data.action.name
+out["__markers__"] = sorted([m.name, m.frame] for m in bpy.context.scene.timeline_markers)
 print("ACTIONS " + json.dumps(out))
 """
 
@@ -255,7 +256,7 @@ def test_export_actions_and_fbx(tmp_path, backend):
     row = report_by_name(report)[blend.name]
     labels = [s["label"] for s in row["segments"]]
     assert row["actions"] == labels == ["walk", "kick", "bow"]
-    assert [Path(p).name for p in row["fbx"]] == [f"{lab}.fbx" for lab in labels]
+    assert [Path(p).name for p in row["fbx"]] == [f"{blend.stem}_{i:02d}_{lab}.fbx" for i, lab in enumerate(labels, 1)]
     for p in row["fbx"]:
         assert Path(p).parent == fbx_dir / blend.stem and Path(p).read_bytes()[:18] == b"Kaydara FBX Binary"
     out = subprocess.run([sys.executable, "-c", ACTIONS, str(blend)], capture_output=True, text=True, timeout=300)
@@ -263,6 +264,8 @@ def test_export_actions_and_fbx(tmp_path, backend):
     assert line, out.stderr[-2000:]
     actions = json.loads(line[-1][len("ACTIONS "):])
     source = actions.pop("__active__")
+    markers = actions.pop("__markers__")  # the batch writes the add-on's markers too
+    assert markers == sorted([s["label"], round(s["start_frame"])] for s in row["segments"])
     assert actions[source]["bake"] is None  # the original action is still the assigned one, not a bake
     for seg in row["segments"]:
         a = actions[seg["label"]]

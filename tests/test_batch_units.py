@@ -11,7 +11,7 @@ import pytest
 
 from moground.batch import safe_save
 from moground.batch.discover import build_work, load_prompt_table
-from moground.batch.report import FileResult, write_report
+from moground.batch.report import FileResult, summary_lines, write_report
 from moground.blender.stamp import make_stamp, read_stamp, stamp_matches
 from moground.commands.segment import parse_options
 from moground.wire.options import GroundOptions
@@ -90,15 +90,28 @@ def test_stamp_round_trip():
 
 def test_reports_json_and_csv(tmp_path):
     segs = [{"label": "walk", "start_frame": 1, "end_frame": 30, "score": 0.8},
-            {"label": "run", "start_frame": 30, "end_frame": 60, "score": 0.25}]
+            {"label": "run", "start_frame": 30, "end_frame": 60, "score": 0.05, "low_confidence": True,
+             "reason": "weak text match"}]
     results = [FileResult("a.blend", "Rig", "walk, then run", "zomg", "ok", segs, 1.5),
                FileResult("b.blend", status="failed", error="[unreadable_file] bad")]
     data = json.loads(write_report(results, tmp_path / "r.json").read_text())
     assert data["summary"] == {"ok": 1, "skipped": 0, "failed": 1, "not_run": 0}
-    assert data["files"][0]["scores"] == [0.8, 0.25]
+    assert data["files"][0]["scores"] == [0.8, 0.05]
     rows = list(csv.DictReader((write_report(results, tmp_path / "r.csv")).open()))
-    assert rows[0]["segments"] == "walk[1-30]; run[30-60]" and rows[0]["scores"] == "0.800; 0.250"
+    assert rows[0]["segments"] == "walk[1-30]; run[30-60]" and rows[0]["scores"] == "0.800; 0.050"
+    assert rows[0]["low_confidence"] == "no; yes" and rows[0]["reasons"] == "weak text match"
     assert rows[1]["status"] == "failed" and "unreadable" in rows[1]["error"]
+
+
+def test_summary_names_every_failure_and_hints_when_all_were_skipped():
+    failed = [FileResult("x/a.blend", status="failed", error="no prompt for this file in the prompts CSV"),
+              FileResult("x/b.blend", status="failed", error="[unreadable_file] bad")]
+    lines = summary_lines(failed + [FileResult("c.blend", status="ok")], forced=False)
+    assert lines[:2] == ["FAILED a.blend: no prompt for this file in the prompts CSV", "FAILED b.blend: [unreadable_file] bad"]
+    assert lines[2] == "moground segment: 1 ok, 0 skipped, 2 failed, 0 not_run" and len(lines) == 3
+    skipped = [FileResult(f"{n}.blend", status="skipped") for n in "abc"]
+    assert "--force" in summary_lines(skipped, forced=False)[-1]
+    assert "--force" not in summary_lines(skipped, forced=True)[-1]
 
 
 def test_option_pairs():

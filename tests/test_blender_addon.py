@@ -134,8 +134,8 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
         assert sorted(n for n in names if n.startswith("wire/")) == sorted(vendored)
         assert "wire/__init__.py" in vendored
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
-        assert ui == {"__init__.py", "backend.py", "find.py", "operators.py", "panels.py", "preferences.py",
-                      "prompt_list.py", "properties.py"}
+        assert ui == {"__init__.py", "backend.py", "export.py", "find.py", "operators.py", "panels.py",
+                      "preferences.py", "prompt_list.py", "properties.py"}
         assert {"wire/prompt/typed.py", "wire/prompt/rules.py", "wire/prompt/words.py"} <= set(names)
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
@@ -405,3 +405,19 @@ def test_rerun_keeps_the_artists_edits(addon_zip, user_dir, backend):
     assert out["error_here"] is None and [s[0] for s in here] == ["walk forward", "big kick", "bow"]
     assert here[1][2] == here[2][1] == kick[2] - 9 and here[1][1] == kick[1] and here[2][2] == out["reground"][0][2][2][2]
     assert out["tooltips"][0].startswith("Good: score") and out["tooltips"][1] == "Check: weak text match: score 0.1 < 0.142"
+
+
+def test_rig_mapping_file_and_export_fbx_from_the_panel(addon_zip, user_dir, backend, tmp_path):
+    out = run_scenario("export_fbx", addon_zip, user_dir, bvh=_bvh(), address=backend, prompt=PROMPT,
+                       method="uniform", out_dir=str(tmp_path))
+    assert "rig mapping" in out["bad_error"], out
+    assert out["error"] is None and out["poll"], out
+    labels = [r[0] for r in out["results"]]
+    assert out["files"] == sorted(f"{i:02d}-{lab.replace(' ', '_')}.fbx" for i, lab in enumerate(labels, 1))
+    assert out["status"].startswith(f"{len(labels)} FBX")
+    (name, frame_range), = out["imported"]  # one action, named after the strip
+    first = sorted(out["results"], key=lambda r: labels.index(r[0]))[0]
+    armature, strip = name.split("|", 1)  # imported beside the source: Blender adds ".001" to the armature
+    assert strip == first[0] and armature.startswith(out["armature"])
+    start, end = max(1, first[1] - 3), first[2] + 2  # handles, within the take
+    assert frame_range[1] - frame_range[0] == pytest.approx(end - start, abs=1)

@@ -30,10 +30,10 @@ def test_engine_grounds_the_procedural_sample(engine, sample_bvh):
     starts = [s.start_frame for s in result.segments]
     assert starts == sorted(starts)
     for s in result.segments:
-        assert 0 <= s.start_frame < s.end_frame <= clip.num_frames
+        assert 1 <= s.start_frame < s.end_frame <= clip.num_frames + 1  # frame 1 is the first, as in Blender
         assert 0.0 <= s.score <= 1.0
         assert s.end_s - s.start_s >= 0.5 - 1e-6  # minimum segment length
-        assert s.start_frame == pytest.approx(s.start_s * clip.fps, abs=1e-3)
+        assert s.start_frame == pytest.approx(1 + s.start_s * clip.fps, abs=1e-3)
     assert {"encoder_ms", "fused_ms", "total_ms"} <= set(result.timings_ms)
 
 
@@ -43,7 +43,7 @@ def test_frames_are_reported_in_source_numbering(engine, sample_bvh):
     a = engine.ground(clip, actions=["walk forward", "jump", "wave"])
     b = engine.ground(shifted, actions=["walk forward", "jump", "wave"])
     for sa, sb in zip(a.segments, b.segments):
-        assert sb.start_frame == pytest.approx(sa.start_frame + 1001.0)
+        assert sb.start_frame == pytest.approx(sa.start_frame - clip.frame_start + 1001.0)
         assert sb.start_s == pytest.approx(sa.start_s)
 
 
@@ -63,7 +63,7 @@ def test_cli_json_on_real_bandai_bvh(data_dir, method, capsys):
         assert set(seg) == {"label", "index", "start_frame", "end_frame", "start_s", "end_s", "score", "low_confidence", "reason"}
         assert seg["low_confidence"] == (seg["score"] < LOW_CONFIDENCE_SCORE)
         assert (seg["reason"] is None) == (not seg["low_confidence"])
-        assert 0 <= seg["start_frame"] < seg["end_frame"] <= clip.num_frames + 1e-6
+        assert 1 <= seg["start_frame"] < seg["end_frame"] <= 1 + clip.num_frames + 1e-6  # frame 1 first, end exclusive
 
 
 def test_cli_table_output(sample_bvh, capsys):
@@ -141,7 +141,8 @@ def test_info_reports_the_encoder(capsys):
 
 def test_centimetre_rig_declared_as_metres_is_rescaled(engine, sample_bvh):
     clip = load_motion(str(sample_bvh))
-    wrong = MotionClip(clip.positions, clip.joint_names, clip.parents, clip.fps, units_to_m=1.0)  # really cm
+    wrong = MotionClip(clip.positions, clip.joint_names, clip.parents, clip.fps, frame_start=clip.frame_start,
+                       units_to_m=1.0)  # really cm
     result = engine.ground(wrong, actions=["walk forward", "jump", "wave"], method="changepoint")
     right = engine.ground(clip, actions=["walk forward", "jump", "wave"], method="changepoint")
     assert any("rescaled by 0.01" in w for w in result.warnings)

@@ -299,3 +299,29 @@ def test_truncated_real_bvh(tmp_path: Path) -> None:
         load_motion(_write(tmp_path, "cut.bvh", raw[: int(len(raw) * 0.7)]))
     with pytest.raises(UnreadableFile, match="no MOTION"):  # cut at a line end
         load_motion(_write(tmp_path, "cut2.bvh", raw[: raw.index(b"\n", 1500)]))
+
+
+def test_amc_finds_the_asf_beside_it(tmp_path: Path) -> None:
+    """As ``moground index`` does: <stem>.asf, <subject>.asf, or the only .asf in the folder."""
+    _write(tmp_path, "86.asf", ASF)
+    clip = load_motion(_write(tmp_path, "86_05.amc", AMC))
+    assert clip.joint_names[0] == "root" and clip.num_frames == 3
+    _write(tmp_path, "other.asf", ASF)
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    _write(lone, "a.asf", ASF)
+    _write(lone, "b.asf", ASF)
+    with pytest.raises(UnreadableFile, match="no single .asf beside it"):
+        load_motion(_write(lone, "x_01.amc", AMC))
+
+
+def test_multi_take_npz_needs_take(data_dir) -> None:
+    from moground.wire.errors import BadRequest
+
+    npz = data_dir / "realchains" / "positions.npz"
+    clip = load_motion(npz, take="86_10")
+    assert clip.positions.shape[1:] == (23, 3) and clip.fps == 24.0 and clip.source.endswith("::86_10")
+    with pytest.raises(BadRequest, match="pass --take NAME.*86_05"):
+        load_motion(npz)
+    with pytest.raises(BadRequest, match="no take 'nope'"):
+        load_motion(npz, take="nope")

@@ -89,6 +89,18 @@ def _fcurve(action, obj, data_path: str, index: int):
     return action.fcurves.new(data_path, index=index)
 
 
+def _key_curves(action, obj, data_path: str, frames: np.ndarray, values: np.ndarray) -> None:
+    """One linear F-curve per column of ``values`` [T, C] (written in bulk)."""
+    for axis in range(values.shape[1]):
+        fc = _fcurve(action, obj, data_path, axis)
+        fc.keyframe_points.add(len(frames))
+        co = np.empty(2 * len(frames), dtype=np.float32)
+        co[0::2], co[1::2] = frames, values[:, axis]
+        fc.keyframe_points.foreach_set("co", co)
+        fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
+        fc.update()
+
+
 def armature_from_positions(
     name: str,
     positions_zup_m: np.ndarray,
@@ -97,55 +109,49 @@ def armature_from_positions(
     fps: float,
     frame_start: int = 1,
     scene: bpy.types.Scene | None = None,
+    *,
+    stretch: bool = False,
 ) -> bpy.types.Object:
-    """Armature whose bone heads follow ``positions`` ([T, J, 3], metres, Z up).
+    """A connected, T-pose armature whose bone heads follow ``positions`` ([T, J, 3],
+    metres, Z up) through root translation and per-bone rotation keys, solved by
+    :mod:`moground.solve_rotations` (twist rule and bone lengths are documented
+    there). ``stretch`` also keys bone locations so noisy captures whose bone lengths
+    vary are reproduced exactly."""
+    from .solve_rotations import solve, to_bone_keys
 
-    Bones keep the joint hierarchy and are only translated (no rotations): each
-    bone's location key is its offset from the rest pose minus its parent's, in
-    the bone's rest frame, so the world head equals the given joint position.
-    """
     scene = scene or bpy.context.scene
     pos = np.asarray(positions_zup_m, dtype=np.float64)
     if pos.ndim != 3 or pos.shape[1] != len(joint_names) or pos.shape[2] != 3 or len(pos) < 2:
         raise BadMotion(f"{name}: expected positions [T>=2, {len(joint_names)}, 3], got {pos.shape}")
+    solved = solve(pos, parents, stretch=stretch)
+    rest = solved.rest
     data = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, data)
     scene.collection.objects.link(obj)
     bpy.context.view_layer.objects.active = obj
-    rest = pos[0]
     bpy.ops.object.mode_set(mode="EDIT")
     ebones = []
     for j, jn in enumerate(joint_names):
         eb = data.edit_bones.new(jn)
-        eb.head = rest[j]
-        eb.tail = rest[j] + np.array([0.0, 0.0, 0.05])
+        eb.head, eb.tail, eb.roll = rest.heads[j], rest.tails[j], 0.0
         ebones.append(eb)
     for j, p in enumerate(parents):
         if p >= 0:
             ebones[j].parent = ebones[p]
-            ebones[j].use_connect = False
+            ebones[j].use_connect = bool(rest.connected[j]) and not stretch  # connected bones cannot move
     bpy.ops.object.mode_set(mode="OBJECT")
-
-    offset = pos - rest[None]  # [T, J, 3] armature-space displacement from rest
-    par = np.asarray(parents)
-    delta = offset.copy()
-    has_parent = par >= 0
-    delta[:, has_parent] -= offset[:, par[has_parent]]
+    # Keys are solved against the bone axes Blender really built (its roll convention).
+    built = np.array([np.array(data.bones[jn].matrix_local, dtype=np.float64)[:3, :3] for jn in joint_names])
+    quats, locations = to_bone_keys(solved.deltas, pos, list(parents), rest, built, stretch=stretch)
     action = bpy.data.actions.new(f"{name}_motion")
     obj.animation_data_create()
     obj.animation_data.action = action
     frames = frame_start + np.arange(len(pos), dtype=np.float64)
     for j, jn in enumerate(joint_names):
-        rot = np.array(data.bones[jn].matrix_local, dtype=np.float64)[:3, :3]
-        local = delta[:, j] @ rot  # R^T · delta for each frame
-        for axis in range(3):
-            fc = _fcurve(action, obj, f'pose.bones["{jn}"].location', axis)
-            fc.keyframe_points.add(len(frames))
-            co = np.empty(2 * len(frames), dtype=np.float32)
-            co[0::2], co[1::2] = frames, local[:, axis]
-            fc.keyframe_points.foreach_set("co", co)
-            fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
-            fc.update()
+        obj.pose.bones[jn].rotation_mode = "QUATERNION"
+        _key_curves(action, obj, f'pose.bones["{jn}"].rotation_quaternion', frames, quats[:, j])
+        if parents[j] < 0 or stretch:
+            _key_curves(action, obj, f'pose.bones["{jn}"].location', frames, locations[:, j])
     base = int(round(fps))
     scene.render.fps, scene.render.fps_base = max(base, 1), max(base, 1) / float(fps)
     scene.frame_start, scene.frame_end = frame_start, frame_start + len(pos) - 1

@@ -10,7 +10,7 @@ from .io.units import guess_units_to_m
 from .motion import MotionClip
 from .preprocess import PreparedMotion, prepare
 from .rigmap import CanonicalMotion, map_to_canonical
-from .skeleton import CANONICAL_PARENTS
+from .skeleton import CANONICAL_PARENTS, DIRECTLY_READ
 
 
 def canonical_motion(clip: MotionClip, rig_override: dict | None, fps: float,
@@ -20,8 +20,10 @@ def canonical_motion(clip: MotionClip, rig_override: dict | None, fps: float,
     clip.validate()
     canon = map_to_canonical(clip, rig_override)
     warnings += _fix_implausible_scale(canon)
-    if canon.filled:
-        warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
+    estimated = [j for j in canon.filled if j in DIRECTLY_READ]  # see skeleton.DIRECTLY_READ
+    if estimated:
+        warnings.append(f"joints missing from the rig were estimated from neighbours: {', '.join(estimated)} "
+                        "(the encoder reads them directly; map them with a rig mapping file if the rig has them)")
     return prepare(canon, fps)
 
 

@@ -185,3 +185,9 @@ ESSENTIAL: tuple[str, ...] = (
     "pelvis", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
     "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
 )
+
+# Video-pose keypoint sets (BlazePose, COCO-17, Human3.6M-17) live in their own module.
+from .rig_presets_video import VIDEO_ON_BONE, VIDEO_PRESETS  # noqa: E402
+
+PRESETS.update(VIDEO_PRESETS)
+ON_BONE.update(VIDEO_ON_BONE)

@@ -222,7 +222,8 @@ def map_to_canonical(
     cannot be found."""
     ov = _load_override(override)
     preset, matched = _resolve(clip.joint_names, ov)
-    missing = [c for c in ESSENTIAL if c not in matched]
+    on_bone = _on_bone(preset.split("+")[0], clip.joint_names, matched)
+    missing = [c for c in ESSENTIAL if c not in matched and c not in on_bone]
     if missing:
         shown = ", ".join(clip.joint_names[:12]) + (" ..." if len(clip.joint_names) > 12 else "")
         raise UnmappableRig(
@@ -235,7 +236,6 @@ def map_to_canonical(
     out = np.zeros((clip.num_frames, len(CANONICAL_JOINTS), 3), dtype=np.float32)
     for canon, i in matched.items():
         out[:, JOINT_INDEX[canon]] = src[:, i]
-    on_bone = _on_bone(preset.split("+")[0], clip.joint_names, matched)
     for canon, (a, b, w) in on_bone.items():
         out[:, JOINT_INDEX[canon]] = _lerp(src[:, a], src[:, b], w)
     filled = _fill(out, set(matched) | set(on_bone))

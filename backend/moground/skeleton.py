@@ -21,6 +21,17 @@ JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(CANONICAL_JOINTS
 FOOT_JOINTS: tuple[int, ...] = tuple(JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 
 
+# Joints the built-in encoder's features lean on by themselves: the heading (hips,
+# shoulders), the root's height and velocity (pelvis) and foot contact (ankles, balls of
+# the feet). A rig lacking one of these gets a warning when it is filled; a filled spine,
+# neck, collar or head lies between or beyond joints the rig has and adds no motion of its
+# own, so filling it is not worth a warning (docs/rigs.md).
+DIRECTLY_READ: tuple[str, ...] = (
+    "pelvis", "left_hip", "right_hip", "left_shoulder", "right_shoulder",
+    "left_ankle", "right_ankle", "left_foot", "right_foot",
+)
+
+
 def mirror_permutation() -> list[int]:
     """Index permutation that swaps left and right joints (for mirror augmentation)."""
     out = []

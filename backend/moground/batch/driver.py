@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..wire.blender.export_names import ExportSettings
 from ..wire.methods import DEFAULT_METHOD
 from ..wire.options import GroundOptions
 from ..paths import PACKAGE_DIR
@@ -48,6 +49,9 @@ class BatchOptions:
     export_actions: bool = False  # bake one action per sub-action into the saved file
     keep_frames: bool = False  # baked actions keep the source frames (default: start at 0)
     export_fbx: str | None = None  # folder: one FBX per sub-action, in <folder>/<file stem>/
+    export: ExportSettings = field(default_factory=ExportSettings)  # names, handles, root motion, units
+    take: str | None = None  # mocap: the take of a multi-take .npz
+    out_dir: str | None = None  # mocap: save the imported .blend files here instead of beside the takes
     env: dict = field(default_factory=dict)
 
 
@@ -58,6 +62,10 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
             "--result", str(result_path)]
     if item.kind == "mocap":
         args.append("--mocap")
+        if opts.take:
+            args += ["--take", opts.take]
+        if opts.out_dir:
+            args += ["--out", str(Path(opts.out_dir).resolve())]
     if item.armature:
         args += ["--armature", item.armature]
     if opts.force:
@@ -70,6 +78,8 @@ def job_args(item: WorkItem, opts: BatchOptions, result_path: Path) -> list[str]
         args.append("--keep-frames")
     if opts.export_fbx:
         args += ["--export-fbx", str(Path(opts.export_fbx).resolve())]
+    if opts.export != ExportSettings():
+        args += ["--export-settings", opts.export.to_json()]
     return args
 
 
@@ -172,8 +182,6 @@ class BatchRunner:
                 results[i] = res
                 if res.status in counts:
                     counts[res.status] += 1
-                if res.status == "failed":
-                    bar.write(f"FAILED {Path(res.file).name}: {res.error}")
                 bar.set_postfix(counts, refresh=False)
                 bar.update(1)
         bar.close()

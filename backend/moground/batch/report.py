@@ -37,7 +37,7 @@ class FileResult:
 
 
 CSV_FIELDS = ("file", "armature", "prompt", "method", "status", "segments", "scores",
-              "seconds", "error", "output")
+              "low_confidence", "reasons", "seconds", "error", "output")
 
 
 def _csv_row(r: FileResult) -> dict:
@@ -49,8 +49,23 @@ def _csv_row(r: FileResult) -> dict:
         "file": r.file, "armature": r.armature, "prompt": r.prompt, "method": r.method,
         "status": r.status, "segments": labels,
         "scores": "; ".join(f"{x:.3f}" for x in r.scores),
+        # per segment, in the order of "segments": yes/no, and why a flagged one is weak
+        "low_confidence": "; ".join("yes" if s.get("low_confidence") else "no" for s in r.segments),
+        "reasons": "; ".join(str(s.get("reason") or "") for s in r.segments if s.get("low_confidence")),
         "seconds": f"{r.seconds:.2f}", "error": r.error, "output": r.output,
     }
+
+
+def summary_lines(results: list[FileResult], forced: bool) -> list[str]:
+    """What the batch prints at the end: one line per failed file, the counts, and a
+    hint when nothing was done because every file was already segmented."""
+    lines = [f"FAILED {Path(r.file).name}: {r.error}" for r in results if r.status == "failed"]
+    counts = {s: sum(r.status == s for r in results) for s in STATUSES}
+    lines.append("moground segment: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if results and counts["skipped"] == len(results) and not forced:
+        lines.append("moground segment: every file was already segmented with this prompt and method; "
+                     "add --force to segment (and export) them again")
+    return lines
 
 
 def write_report(results: list[FileResult], path: str | Path) -> Path:

@@ -33,7 +33,8 @@ from ..wire.errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
 from ..wire.client import Client
 from ..wire.options import GroundOptions
-from ..wire.blender import bake, motion_reader, nla_writer
+from ..wire.blender import bake, markers, motion_reader, nla_writer
+from ..wire.blender.export_names import ExportSettings
 from .blend_file import open_blend
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
@@ -44,6 +45,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="moground_blender_job", description=__doc__)
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
     p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
+    p.add_argument("--take", default=None, help="with --mocap: the take of a multi-take .npz")
+    p.add_argument("--out", default=None, metavar="DIR", help="with --mocap: save the .blend in DIR")
     p.add_argument("--prompt", required=True)
     p.add_argument("--method", default=DEFAULT_METHOD)
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
@@ -56,6 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--export-actions", action="store_true", help="bake one action per sub-action into the file")
     p.add_argument("--keep-frames", action="store_true", help="baked actions keep the source frame numbers")
     p.add_argument("--export-fbx", default=None, metavar="DIR", help="one FBX per sub-action in DIR/<file stem>/")
+    p.add_argument("--export-settings", default=None, metavar="JSON",
+                   help="export_names.ExportSettings as JSON (names, handles, root motion, FBX units)")
     return p.parse_args(argv)
 
 
@@ -101,17 +106,21 @@ def ground_armature(obj, scene, args) -> tuple[dict, object]:
     with Client(args.backend, timeout_s=args.timeout, retries=args.retries) as client:
         reply = client.ground_motion(motion, args.prompt, method=args.method, options=options)  # raises on errors
     track = nla_writer.write_segments(obj, reply, args.prompt, args.method)
+    markers.write_markers(scene, obj.name, reply["segments"])  # as the add-on's Segment writes them
     return reply, track
 
 
 def export_segments(obj, reply: dict, args, target: Path) -> dict:
     """Bake one action per sub-action; with --export-fbx write one FBX each. Without
     --export-actions the baked actions are only for the FBX files and are removed."""
-    actions = bake.bake_actions(obj, reply, shift_to_zero=not args.keep_frames)
+    settings = ExportSettings.from_json(args.export_settings)
+    actions = bake.bake_actions(obj, reply, shift_to_zero=not args.keep_frames,
+                                handles=(settings.pre_roll, settings.post_roll), in_place=settings.in_place)
     out = {"actions": [a.name for a in actions] if args.export_actions else [], "fbx": []}
     try:
         if args.export_fbx:
-            out["fbx"] = bake.export_fbx(obj, actions, str(Path(args.export_fbx) / target.stem))
+            out["fbx"] = bake.export_fbx(obj, actions, str(Path(args.export_fbx) / target.stem),
+                                         take=target.stem, settings=settings)
     finally:
         if not args.export_actions:
             for act in actions:
@@ -154,6 +163,13 @@ def save_safely(target: Path, obj_name: str, stamp: str, track_name: str, n_stri
 
 # ---------------------------------------------------------------- one file
 
+def mocap_target(src: Path, take: str | None, out: str | None) -> Path:
+    """Where an imported take is saved: ``<stem>[_<take>].blend`` beside it, or in ``out``
+    (a read-only library stays untouched)."""
+    name = f"{src.stem}_{take}.blend" if take else f"{src.stem}.blend"
+    return (Path(out).resolve() if out else src.parent) / name
+
+
 def run(args: argparse.Namespace) -> dict:
     """Do the whole job for one file; never raises, returns the result record."""
     t0 = time.perf_counter()
@@ -161,7 +177,7 @@ def run(args: argparse.Namespace) -> dict:
     result = {"file": str(src), "armature": "", "prompt": args.prompt, "method": args.method,
               "status": "failed", "segments": [], "seconds": 0.0, "error": "", "output": ""}
     try:
-        target = src.with_suffix(".blend") if args.mocap else src
+        target = mocap_target(src, args.take, args.out) if args.mocap else src
         result["output"] = str(target)
         safe_save.clean_stale_temp(target)
         original_stat = target.stat() if target.exists() else None
@@ -170,7 +186,7 @@ def run(args: argparse.Namespace) -> dict:
         if args.mocap and original_stat is None:
             from .mocap_import import import_take
 
-            obj = import_take(src, armature=args.armature)
+            obj = import_take(src, armature=args.armature, take=args.take)
         else:  # a .blend, or a mocap take whose .blend an earlier run already saved
             open_blend(target)
             obj = pick_armature(args.armature)

@@ -15,7 +15,9 @@ def add_motion_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--units", choices=["m", "cm", "mm", "in", "ft"], help="length unit of a BVH/ASF file (guessed if omitted)")
     g.add_argument("--format", dest="motion_format", choices=FORMATS, default=None,
                    help="what a .npz/.npy holds: moground (positions), smpl (AMASS/SMPL-X "
-                        "parameters), h3d-joints (HumanML3D [T,22,3]), motionx (Motion-X [T,322]); "
+                        "parameters), h3d-joints (HumanML3D [T,22,3]), motionx (Motion-X [T,322]), "
+                        "blazepose33 / coco17 / h36m17 (video-pose keypoints [T,33|17,3], metres; "
+                        "see docs/rigs.md); "
                         "guessed from the content if omitted")
     g.add_argument("--fps", type=float, default=None,
                    help="frame rate of an AMC or .npy file, or overriding an SMPL file's")
@@ -23,6 +25,9 @@ def add_motion_args(p: argparse.ArgumentParser) -> None:
                    help="folder with the SMPL/SMPL-H/SMPL-X body models (smpl/, smplh/, smplx/); "
                         "default $MOGROUND_BODY_MODELS")
     g.add_argument("--armature", default=None, help="armature to read when an FBX holds several")
+    g.add_argument("--take", default=None, metavar="NAME",
+                   help="take to read from a multi-take .npz (one array per take beside skeleton.json "
+                        "and index.json, e.g. realchains/positions.npz --take 86_05)")
 
 
 def load_motion_from_args(args: argparse.Namespace, path: str | None = None, *, echo: bool = True):
@@ -37,7 +42,7 @@ def load_motion_from_args(args: argparse.Namespace, path: str | None = None, *, 
     clip = load_motion(
         path or args.motion, asf=args.asf, units=args.units, fps=args.fps,
         fmt=args.motion_format, body_model=args.body_model, armature=args.armature,
-        device=getattr(args, "device", "cpu") or "cpu",
+        device=getattr(args, "device", "cpu") or "cpu", take=getattr(args, "take", None),
     )
     for w in clip.meta.get("warnings", []) if echo else []:
         print(f"moground: warning: {w}", file=sys.stderr)

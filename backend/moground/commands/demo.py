@@ -74,14 +74,15 @@ def _run_procedural(args: argparse.Namespace) -> int:
         clip = load_motion(str(path))
     engine = GroundingEngine()
     result = engine.ground(clip, prompt=DEMO_PROMPT, method=args.method)
-    truth = {label: (s, e) for label, s, e in clip_def.segments}
+    first = clip.frame_start  # the sample's truth counts from 0; frames are reported from io.FIRST_FRAME
+    truth = {label: (s + first, e + first) for label, s, e in clip_def.segments}
     ious = [iou((seg.start_frame, seg.end_frame), truth[lab]) for seg, lab in zip(result.segments, truth)]
     if args.json:
         print(json.dumps({**result.to_dict(), "truth": truth, "iou": ious}, indent=2))
         return 0
     print(f"prompt: {DEMO_PROMPT!r}  (procedural sample, 30 fps, {clip.num_frames} frames)")
     print(format_table(result, path.name))
-    print("ground truth: " + ", ".join(f"{lab} {s}-{e}" for lab, s, e in clip_def.segments))
+    print("ground truth: " + ", ".join(f"{lab} {s:g}-{e:g}" for lab, (s, e) in truth.items()))
     print("IoU with the truth: " + ", ".join(f"{v:.2f}" for v in ious))
     for w in result.warnings:
         print(f"warning: {w}")

@@ -140,7 +140,7 @@ def format_table(result: GroundingResult, source: str = "") -> str:
     rows = [head, f"{'#':>2}  {'sub-action':<32} {'frames':>17} {'seconds':>15} {'score':>6}"]
     for s in result.segments:
         rows.append(
-            f"{s.index + 1:>2}  {s.label[:32]:<32} {s.start_frame:>8.1f}-{s.end_frame:<8.1f} "
+            f"{s.index + 1:>2}  {s.label[:32]:<32} {s.start_frame:>8g}-{s.end_frame:<8g} "
             f"{s.start_s:>7.2f}-{s.end_s:<7.2f} {s.score:>6.3f}{'  ⚠ low confidence' if s.low_confidence else ''}"
         )
     total = result.timings_ms.get("total_ms")

@@ -12,6 +12,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..wire.blender.export_names import DEFAULT_FILE_PATTERN, FBX_SCALE_PRESETS, ExportSettings, ExportSettingsError
 from ..wire.methods import DEFAULT_METHOD
 from ..wire.errors import BadRequest, MoGroundError
 from ..wire.options import GroundOptions
@@ -45,6 +46,10 @@ def register(subparsers) -> None:
     p.add_argument("--from-mocap", action="store_true",
                    help="inputs are mocap takes (BVH, FBX, AMC, AMASS/SMPL .npz, HumanML3D/Motion-X "
                         ".npy): import each, save a .blend beside it")
+    p.add_argument("--take", metavar="NAME",
+                   help="with --from-mocap: the take of a multi-take .npz (saved as <stem>_<take>.blend)")
+    p.add_argument("--out", metavar="DIR",
+                   help="with --from-mocap: save the imported .blend files in DIR (default: beside each take)")
     p.add_argument("--body-model", metavar="DIR",
                    help="SMPL/SMPL-H/SMPL-X model folder for .npz/.npy takes (default $MOGROUND_BODY_MODELS)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
@@ -58,6 +63,15 @@ def register(subparsers) -> None:
                    help="baked actions keep the source frame numbers (default: each starts at 0)")
     p.add_argument("--export-fbx", metavar="DIR",
                    help="write one FBX per sub-action with Blender's exporter, in DIR/<file stem>/")
+    p.add_argument("--export-pattern", default=DEFAULT_FILE_PATTERN, metavar="PATTERN",
+                   help="FBX file names (default %(default)s; fields {take} file stem, {index} 1-based "
+                        "prompt order, {label}, {name} strip name; unsafe characters become _)")
+    p.add_argument("--handles", default="0", metavar="PRE[,POST]",
+                   help="frames baked before (and after) each sub-action, within the take (default 0)")
+    p.add_argument("--in-place", action="store_true",
+                   help="baked actions and FBX drop the root's horizontal travel (default: root motion kept)")
+    p.add_argument("--fbx-scale", default="unreal", choices=sorted(FBX_SCALE_PRESETS),
+                   help="FBX units: unreal (centimetres, default) or unity (metres, scale applied)")
     p.add_argument("--backend-log", metavar="FILE", help="log of the local backend")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -78,13 +92,28 @@ def parse_options(pairs: list[str]) -> GroundOptions:
     return GroundOptions.from_mapping(out)
 
 
+def export_settings(args: argparse.Namespace) -> ExportSettings:
+    """The export flags as one checked object; a bad pattern or handle is a bad_request."""
+    pre, _, post = str(args.handles).partition(",")
+    try:
+        handles = (int(pre), int(post or pre))
+    except ValueError:
+        raise BadRequest(f"--handles {args.handles!r}: expected PRE or PRE,POST frames") from None
+    try:
+        return ExportSettings(pattern=args.export_pattern, pre_roll=handles[0], post_roll=handles[1],
+                              in_place=args.in_place, fbx_scale=args.fbx_scale)
+    except ExportSettingsError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..wire.blender.local_backend import Cancelled, LocalBackend
-    from ..batch.report import FileResult, write_report
+    from ..batch.report import FileResult, summary_lines, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 
     options = parse_options(args.option)  # bad options fail before any file is touched
+    export = export_settings(args)
     if args.body_model:  # the per-file workers read it from the environment
         import os
 
@@ -98,6 +127,13 @@ def run(args: argparse.Namespace) -> int:
             Path(args.export_fbx).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BadRequest(f"--export-fbx {args.export_fbx}: cannot create the folder ({exc})") from None
+    if (args.take or args.out) and not args.from_mocap:
+        raise BadRequest("--take and --out apply to --from-mocap runs")
+    if args.out:
+        try:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadRequest(f"--out {args.out}: cannot create the folder ({exc})") from None
     if args.blender and not Path(args.blender).exists():
         if shutil.which(args.blender) is None:
             raise BadRequest(f"--blender {args.blender}: no such executable")
@@ -145,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                             file_timeout_s=args.file_timeout,
                             options=options,
                             export_actions=args.export_actions, keep_frames=args.keep_frames,
-                            export_fbx=args.export_fbx,
+                            export_fbx=args.export_fbx, export=export, take=args.take, out_dir=args.out,
                             progress=False if args.no_progress else None,
                             env={"MOGROUND_BACKEND_NEEDED": str(need_flag)} if need_flag else {})
         runner = BatchRunner(opts)
@@ -166,8 +202,9 @@ def run(args: argparse.Namespace) -> int:
         raise backend_errors[0]
     if args.report:
         write_report(results, args.report)
+    for line in summary_lines(results, forced=args.force):
+        print(line, file=sys.stderr)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed", "not_run")}
-    print("moground segment: " + ", ".join(f"{v} {k}" for k, v in counts.items()), file=sys.stderr)
     if runner is not None and runner.stopping.is_set():
         return 130
     return 1 if counts["failed"] or counts["not_run"] else 0

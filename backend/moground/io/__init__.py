@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..wire.errors import MoGroundError, UnreadableFile
+from ..wire.errors import BadRequest, MoGroundError, UnreadableFile
 from ..motion import MotionClip
 from ..wire.limits import check_motion_budget
-from .asf_amc import read_asf_amc
+from .asf_amc import asf_beside, read_asf_amc
 from .bvh import read_bvh
 from .npzfile import read_npz, save_npz
-from .shards import load_bandai_clip, load_cmu_trial
+from .shards import load_bandai_clip, load_cmu_trial, take_from_npz
 
 __all__ = [
     "load_motion", "save_npz", "read_bvh", "read_asf_amc", "read_npz",
@@ -26,7 +26,12 @@ __all__ = [
 ]
 
 SUPPORTED = (".bvh", ".amc", ".npz", ".npy", ".fbx")
-FORMATS = ("moground", "smpl", "h3d-joints", "motionx")  # --format: what a .npz/.npy holds
+# One frame numbering for the CLI, its JSON and Blender: frame 1 is a take's first frame,
+# as Blender numbers a take it imports (BVH, FBX, --from-mocap armatures), and segment ends
+# are exclusive. Files that number their frames (AMC, a MoGround npz, FBX) keep theirs.
+FIRST_FRAME = 1.0
+UNNUMBERED = (".bvh", ".npy")
+FORMATS = ("moground", "smpl", "h3d-joints", "motionx", "blazepose33", "coco17", "h36m17")  # --format: what a .npz/.npy holds
 
 
 def load_motion(
@@ -39,6 +44,7 @@ def load_motion(
     body_model: str | os.PathLike | None = None,
     armature: str | None = None,
     device: str = "cpu",
+    take: str | None = None,
 ) -> MotionClip:
     """Read a motion file, choosing the reader by extension (and content for .npz/.npy).
 
@@ -48,7 +54,9 @@ def load_motion(
     states or the layout's default). ``fmt`` (one of :data:`FORMATS`) says what a .npz
     or .npy holds; guessed when None. ``body_model`` is the SMPL/SMPL-H/SMPL-X model
     folder (default ``$MOGROUND_BODY_MODELS``); ``device`` runs SMPL forward
-    kinematics. ``armature`` picks one armature of an FBX with several."""
+    kinematics. ``armature`` picks one armature of an FBX with several. ``take`` picks
+    one take of a multi-take npz (one array per take beside skeleton.json and
+    index.json, as the shared data stores them)."""
     p = Path(path)
     ext = p.suffix.lower()
     if p.is_dir():
@@ -59,13 +67,19 @@ def load_motion(
         if ext == ".bvh":
             clip = read_bvh(p, units=units)
         elif ext == ".amc":
+            asf = asf_beside(p, Path(asf) if asf else None)
             if asf is None:
-                raise UnreadableFile(f"{p} is an AMC file: pass its skeleton with --asf FILE.asf")
+                raise UnreadableFile(f"{p} is an AMC file with no single .asf beside it: pass its skeleton "
+                                     "with --asf FILE.asf")
             if not Path(asf).is_file():
                 raise UnreadableFile(f"ASF skeleton file not found: {asf}")
             clip = read_asf_amc(asf, p, units=units, fps=fps)
         elif ext == ".npz":
-            clip = _read_any_npz(p, fmt, fps, body_model, device)
+            clip = take_from_npz(p, take) if fmt is None else None
+            if clip is None:
+                clip = _read_any_npz(p, fmt, fps, body_model, device)
+        elif take is not None:
+            raise BadRequest(f"--take {take}: only a multi-take .npz holds several takes, not {p.name}")
         elif ext == ".npy":
             from .npy import read_npy
 
@@ -87,6 +101,8 @@ def load_motion(
         raise UnreadableFile(f"cannot read {p}: {type(exc).__name__}: {first}") from exc
     if clip.num_frames < 1:
         raise UnreadableFile(f"{p} holds no frames")
+    if ext in UNNUMBERED or clip.meta.get("format") in ("shard", "smpl"):
+        clip.frame_start = FIRST_FRAME
     check_motion_budget(clip.num_frames, clip.fps)
     return clip
 

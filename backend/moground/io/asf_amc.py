@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -52,6 +53,20 @@ class AsfSkeleton:
     root_axis: str
     root_position: np.ndarray
     root_orientation: np.ndarray
+
+
+def asf_beside(amc: Path, explicit: Path | None = None) -> Path | None:
+    """``explicit`` (--asf), else the one .asf beside the AMC (CMU's ``86.asf`` beside
+    ``86_05.amc``): the rule ``moground index``, ``ground`` and ``segment`` share."""
+    if explicit is not None:
+        return explicit
+    amc = Path(amc)
+    subject = amc.stem.split("_")[0]
+    for cand in (amc.with_suffix(".asf"), amc.parent / f"{subject}.asf"):
+        if cand.is_file():
+            return cand
+    beside = sorted(amc.parent.glob("*.asf"))
+    return beside[0] if len(beside) == 1 else None
 
 
 def _read_lines(path: str, kind: str) -> list[str]:

@@ -20,7 +20,8 @@ from ..motion import MotionClip
 from ..skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS
 
 H3D_FPS = 20.0
-NPY_FORMATS = ("h3d-joints", "motionx")
+NPY_FORMATS = ("h3d-joints", "motionx", "blazepose33", "coco17", "h36m17")
+VIDEO_FPS = 30.0  # the usual camera rate; --fps for others
 
 
 def load_array(path: str | os.PathLike) -> np.ndarray:
@@ -65,6 +66,25 @@ def read_h3d_joints(path: str | os.PathLike, fps: float | None = None,
     )
 
 
+def read_keypoints(path: str | os.PathLike, fmt: str, fps: float | None = None,
+                   array: np.ndarray | None = None) -> MotionClip:
+    """3D keypoints from a video-pose estimator, ``[T, J, 3]`` metres in the layout
+    ``fmt`` (``moground.video_pose.LAYOUTS``). Y up, except BlazePose: MediaPipe's world
+    landmarks point Y down, so they are turned upright (a half turn about X)."""
+    from ..video_pose import LAYOUTS
+
+    p = os.fspath(path)
+    names, parents = LAYOUTS[fmt]
+    a = load_array(p) if array is None else array
+    if a.ndim != 3 or a.shape[1:] != (len(names), 3):
+        raise BadMotion(f"{p}: {fmt} keypoints must be [T, {len(names)}, 3], got {list(a.shape)}")
+    pos = np.asarray(a, dtype=np.float32)
+    if fmt == "blazepose33":
+        pos = pos * np.array([1.0, -1.0, -1.0], dtype=np.float32)
+    return MotionClip(positions=pos, joint_names=list(names), parents=list(parents), fps=float(fps or VIDEO_FPS),
+                      up_axis="Y", source=p, meta={"format": fmt, "warnings": []})
+
+
 def read_npy(path: str | os.PathLike, fmt: str | None = None, fps: float | None = None,
              body_model=None, device: str = "cpu") -> MotionClip:
     """Read a .npy motion in layout ``fmt`` (guessed from the shape, with a warning, if None)."""
@@ -79,6 +99,8 @@ def read_npy(path: str | os.PathLike, fmt: str | None = None, fps: float | None 
                         f"(say --format {fmt} to confirm, --fps to change the rate)")
     if fmt == "h3d-joints":
         clip = read_h3d_joints(path, fps=fps, array=a)
+    elif fmt in ("blazepose33", "coco17", "h36m17"):
+        clip = read_keypoints(path, fmt, fps=fps, array=a)
     elif fmt == "motionx":
         from .smpl import read_motionx_npy
 

@@ -49,7 +49,7 @@ def read_npz(path: str | os.PathLike) -> MotionClip:
         joint_names=[str(n) for n in data["joint_names"].tolist()],
         parents=[int(p) for p in data["parents"].tolist()],
         fps=float(data["fps"]),
-        frame_start=float(data.get("frame_start", 0.0)),
+        frame_start=float(data.get("frame_start", 1.0)),  # io.FIRST_FRAME when the file does not say
         units_to_m=float(data.get("units_to_m", 1.0)),
         up_axis=str(data.get("up_axis", "Y")),
         source=path,

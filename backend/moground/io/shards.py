@@ -87,3 +87,52 @@ def load_cmu_trial(trial_id: str, root: str | Path | None = None) -> MotionClip:
 def load_bandai_clip(clip_id: str, root: str | Path | None = None) -> MotionClip:
     """One Bandai Namco clip (file stem, e.g. "dataset-2_walk_normal_001"), 30 fps."""
     return _load("bandai", clip_id, root)
+
+
+# ---------------------------------------------------------------- multi-take npz files
+# Any npz of one [T, J, 3] array per take, beside a skeleton.json (joints, parents) and an
+# index.json whose records give each take's id and fps (the shared-data layout).
+
+def shard_records(path: Path) -> list[dict] | None:
+    """The index records of the takes in a multi-take npz, or None when ``path`` is not one."""
+    path = Path(path)
+    index_path, skel_path = path.parent / "index.json", path.parent / "skeleton.json"
+    if path.suffix.lower() != ".npz" or not (index_path.is_file() and skel_path.is_file()):
+        return None
+    index = _read_json(index_path)
+    records = next((index[k] for k in ("trials", "clips", "takes") if isinstance(index.get(k), list)), None)
+    if records is None:
+        return None
+    return [r for r in records if r.get("shard", path.name) == path.name]
+
+
+def shard_clip(path: Path, record: dict) -> MotionClip:
+    """One take of a multi-take npz (metres, Y up, as the shared data stores them)."""
+    path = Path(path)
+    names, parents = skeleton(str(path.parent))
+    try:
+        arr = open_shard(str(path))[record["id"]].astype(np.float32)
+    except KeyError:
+        raise UnreadableFile(f"take {record['id']!r} is listed but absent from {path}") from None
+    return MotionClip(
+        positions=arr, joint_names=list(names), parents=list(parents), fps=float(record["fps"]),
+        source=f"{path}::{record['id']}", meta={"format": "shard", "id": record["id"]},
+    )
+
+
+def take_from_npz(path: Path, take: str | None) -> MotionClip | None:
+    """The take named ``take`` of a multi-take npz; None when ``path`` is not one (and
+    no take was asked for). A missing or unknown take is a bad_request naming the takes."""
+    records = shard_records(Path(path))
+    if records is None:
+        if take is not None:
+            raise BadRequest(f"--take {take}: {Path(path).name} holds one take (no skeleton.json and "
+                             "index.json beside it)")
+        return None
+    ids = [r["id"] for r in records]
+    chosen = next((r for r in records if r["id"] == take), None)
+    if chosen is None:
+        shown = ", ".join(ids[:12]) + (" ..." if len(ids) > 12 else "")
+        what = "holds several takes: pass --take NAME" if take is None else f"has no take {take!r}"
+        raise BadRequest(f"{Path(path).name} {what} (takes: {shown})")
+    return shard_clip(Path(path), chosen)

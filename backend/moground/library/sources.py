@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..wire.errors import BadRequest, UnreadableFile
-from ..motion import MotionClip
+from ..io.asf_amc import asf_beside
+from ..io.shards import open_shard, shard_clip, shard_records
 from .take import Take
 from ..encoders.identity import file_sha256
 
@@ -31,16 +32,6 @@ class FoundFile:
     asf: Path | None = None  # the ASF skeleton of an AMC file
 
 
-def _asf_for(amc: Path, explicit: Path | None) -> Path | None:
-    """``--asf``, else the one .asf beside the AMC (CMU's ``86.asf`` beside ``86_05.amc``)."""
-    if explicit is not None:
-        return explicit
-    subject = amc.stem.split("_")[0]
-    for cand in (amc.with_suffix(".asf"), amc.parent / f"{subject}.asf"):
-        if cand.is_file():
-            return cand
-    beside = sorted(amc.parent.glob("*.asf"))
-    return beside[0] if len(beside) == 1 else None
 
 
 def discover(paths: list[str], asf: str | None = None) -> list[FoundFile]:
@@ -63,7 +54,7 @@ def discover(paths: list[str], asf: str | None = None) -> list[FoundFile]:
             if f.name.startswith("."):
                 continue
             path = f.resolve()
-            amc_asf = _asf_for(path, explicit_asf) if path.suffix.lower() == ".amc" else None
+            amc_asf = asf_beside(path, explicit_asf) if path.suffix.lower() == ".amc" else None
             found.setdefault(path, FoundFile(path, f.relative_to(base).as_posix(), amc_asf))
     return [found[p] for p in sorted(found)]
 
@@ -84,40 +75,6 @@ def content_digest(found: FoundFile) -> str:
     return digest
 
 
-def _shard_records(path: Path) -> list[dict] | None:
-    """The index records of a shared-data shard file, or None when ``path`` is not one."""
-    index_path, skel_path = path.parent / "index.json", path.parent / "skeleton.json"
-    if path.suffix.lower() != ".npz" or not (index_path.is_file() and skel_path.is_file()):
-        return None
-    try:
-        index = json.loads(index_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UnreadableFile(f"cannot read {index_path}: {exc}") from None
-    records = next((index[k] for k in ("trials", "clips", "takes") if isinstance(index.get(k), list)), None)
-    if records is None:
-        return None
-    return [r for r in records if r.get("shard", path.name) == path.name]
-
-
-def _read_shard(path: Path, records: list[dict]) -> list[Take]:
-    import numpy as np
-
-    from ..io.shards import open_shard, skeleton
-
-    names, parents = skeleton(str(path.parent))
-    npz = open_shard(str(path))
-    takes = []
-    for rec in records:
-        if rec["id"] not in npz.files:
-            continue  # listed but absent (index.json "missing"): nothing to index
-        clip = MotionClip(
-            positions=npz[rec["id"]].astype(np.float32), joint_names=list(names), parents=list(parents),
-            fps=float(rec["fps"]), source=f"{path}::{rec['id']}", meta={"format": "shard", "id": rec["id"]},
-        )
-        takes.append(Take(rec["id"], clip))
-    return takes
-
-
 def read_takes(found: FoundFile, units: str | None = None, fps: float | None = None,
                blender: str | None = None) -> list[Take]:
     """Every take in ``found``; :class:`UnreadableFile` (or another MoGround error)
@@ -128,9 +85,10 @@ def read_takes(found: FoundFile, units: str | None = None, fps: float | None = N
         from .blend import read_blend_takes
 
         return read_blend_takes(found.path, blender=blender)
-    records = _shard_records(found.path) if ext == ".npz" else None
+    records = shard_records(found.path) if ext == ".npz" else None
     if records is not None:
-        return _read_shard(found.path, records)
+        npz_ids = set(open_shard(str(found.path)).files)  # listed but absent (index.json "missing"): skipped
+        return [Take(r["id"], shard_clip(found.path, r)) for r in records if r["id"] in npz_ids]
     if ext == ".amc" and found.asf is None:
         raise UnreadableFile(f"{found.path} is an AMC file with no ASF skeleton beside it: pass --asf")
     from ..io import load_motion

@@ -223,6 +223,7 @@ class Client:
         timeout_s: float | None = None,
         constraints: Mapping[str, Any] | None = None,
         actions: Sequence[str] | None = None,
+        rig_override: Mapping[str, str] | None = None,
     ) -> dict:
         """Ground the dict the Blender add-on's ``read_armature_motion`` returns
         (Blender world space: Z up, scene units × ``units_to_m``). The add-on and the
@@ -232,6 +233,7 @@ class Client:
             motion["frame_start"], prompt=prompt, actions=actions, method=method, options=options,
             up_axis="Z", units_to_m=float(motion.get("units_to_m", 1.0)), timeout_s=timeout_s,
             constraints=constraints,
+            rig_override=rig_override,
         )
 
     def search(

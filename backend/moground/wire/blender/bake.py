@@ -11,7 +11,7 @@ touches an artist's action that happens to share a name.
 
 Shared by the add-on (vendored by build_addon.py), the batch job (``moground segment
 --export-actions / --export-fbx``), so it imports only ``bpy``, ``numpy`` and its
-sibling ``nla_writer``. Works with Blender 4.2 (legacy actions) and 4.4+/5.x
+siblings ``nla_writer`` and ``export_names``. Works with Blender 4.2 (legacy actions) and 4.4+/5.x
 (layered actions with slots).
 """
 
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import bpy
 import numpy as np
 
+from .export_names import FBX_SCALE_PRESETS, ExportSettings, file_name
 from .nla_writer import RESULT_KEY, NlaWriteError, _plan
 
-BAKE_KEY = "moground_bake"  # on baked actions: {"source", "label", "index", "start", "end", "shift"}
+BAKE_KEY = "moground_bake"  # on baked actions: {"source", "label", "index", "start", "end", "shift", ...}
 _KEY_FLOATS = ("co", "handle_left", "handle_right")
 _KEY_ENUMS = ("interpolation", "handle_left_type", "handle_right_type", "easing")
 
@@ -117,6 +117,39 @@ def _copy_range(src, dst, start: int, end: int, shift: int) -> None:
     dst.update()
 
 
+# ---------------------------------------------------------------- root motion
+
+def _remove_root_travel(obj, target: _Target) -> None:
+    """Hold the root bone's horizontal position (armature X/Y) at its first key: its
+    location keys are in the bone's rest frame, so they are turned into armature space,
+    flattened, and turned back. Vertical motion (jumps, sitting) stays."""
+    roots = [b for b in obj.data.bones if b.parent is None]
+    if not roots:
+        return
+    path = f'pose.bones["{roots[0].name}"].location'
+    curves = {fc.array_index: fc for fc in target.bag.fcurves if fc.data_path == path}
+    if not curves:
+        return
+    frames = sorted({round(float(k.co[0]), 4) for fc in curves.values() for k in fc.keyframe_points})
+    loc = np.array([[curves[i].evaluate(f) if i in curves else 0.0 for i in range(3)] for f in frames])
+    rot = np.array(roots[0].matrix_local, dtype=np.float64)[:3, :3]
+    world = loc @ rot.T
+    world[:, :2] = world[:1, :2]
+    flat = world @ rot
+    for i in range(3):  # rewritten whole (keyframe_points.clear() is not in every Blender 4.x)
+        old = curves.get(i)
+        group = old.group.name if old is not None and old.group else roots[0].name
+        if old is not None:
+            target.bag.fcurves.remove(old)
+        fc = target.new(path, i, group)
+        fc.keyframe_points.add(len(frames))
+        co = np.empty(2 * len(frames), dtype=np.float32)
+        co[0::2], co[1::2] = frames, flat[:, i]
+        fc.keyframe_points.foreach_set("co", co)
+        fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
+        fc.update()
+
+
 # ---------------------------------------------------------------- baking
 
 def _reusable(name: str, source: str):
@@ -131,12 +164,28 @@ def _reusable(name: str, source: str):
     return act if info.get("source") == source else None
 
 
-def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: bool = True) -> list:
+def _bake_name(label_name: str, source: str) -> str:
+    """The segment's own name ("walk") unless another take's bake or an artist's action
+    holds it: then "<source action>|walk", so bakes of several takes never become
+    "walk.001" (which says nothing about where the motion came from)."""
+    held = bpy.data.actions.get(label_name)
+    if held is None or _reusable(label_name, source) is not None:
+        return label_name
+    return f"{source}|{label_name}"[:63]
+
+
+def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: bool = True, *,
+                 handles: tuple[int, int] = (0, 0), in_place: bool = False) -> list:
     """One action per segment (default: the segments MoGround last wrote on ``obj``).
 
     ``segments`` are grounding segments (``label``, ``start_frame``, exclusive
-    ``end_frame``) or a result/reply holding them. Returns the actions in time order.
-    The source action and its assignment are left exactly as they were.
+    ``end_frame``) or a result/reply holding them. ``handles`` = (pre-roll, post-roll)
+    frames baked beyond each segment (within the source action's range); the segment
+    itself stays recorded in the action's ``moground_bake`` (``start``/``end``) and the
+    action's frame range covers the handles. ``in_place`` removes the root bone's
+    horizontal travel (root motion for engines that move the character themselves).
+    Returns the actions in time order. The source action and its assignment are left
+    exactly as they were.
     """
     if obj is None or getattr(obj, "type", None) != "ARMATURE":
         raise NlaWriteError("no_armature", "Baking needs an armature")
@@ -154,9 +203,13 @@ def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: 
         raise NlaWriteError("no_keys", f"Action '{source.name}' has no F-curves to bake")
     made = []
     try:
+        first, last = (int(round(f)) for f in source.frame_range)
+        pre, post = (max(0, int(h)) for h in handles)
         for seg in plan:
-            name = seg["name"]
-            start, end = seg["start"], seg["end"]
+            name = _bake_name(seg["name"], source.name)
+            # handles stop at the take's ends; the segment itself is baked whole, as before
+            start = min(seg["start"], max(first, seg["start"] - pre))
+            end = max(seg["end"], min(last, seg["end"] + post))
             shift = start if shift_to_zero else 0
             act = _reusable(name, source.name)
             if act is None:
@@ -166,11 +219,15 @@ def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: 
             for fc in curves:
                 group = fc.group.name if fc.group else None
                 _copy_range(fc, target.new(fc.data_path, fc.array_index, group), start, end, shift)
+            if in_place:
+                _remove_root_travel(obj, target)
             act.use_fake_user = True
             act.use_frame_range = True
             act.frame_start, act.frame_end = start - shift, end - shift
-            act[BAKE_KEY] = json.dumps({"source": source.name, "label": seg["label"], "index": seg["index"],
-                                        "start": start, "end": end, "shift": shift})
+            act[BAKE_KEY] = json.dumps({"source": source.name, "label": seg["label"], "name": seg["name"],
+                                        "index": seg["index"], "start": seg["start"], "end": seg["end"],
+                                        "shift": shift, "handles": [seg["start"] - start, end - seg["end"]],
+                                        "in_place": bool(in_place)})
             made.append(act)
     except NlaWriteError:
         raise
@@ -184,14 +241,23 @@ def bake_actions(obj, segments: list[dict] | dict | None = None, shift_to_zero: 
 
 # ---------------------------------------------------------------- FBX
 
-def _safe_file_name(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "action"
+def export_file_name(act, take: str, pattern: str) -> str:
+    """A baked action's FBX file name from its bake record (see ``export_names``)."""
+    info = json.loads(act.get(BAKE_KEY, "") or "{}")
+    label = info.get("label", act.name)
+    return file_name(pattern, take=take, index=int(info.get("index", 0)) + 1, label=label,
+                     name=info.get("name", label))
 
 
-def export_fbx(obj, actions: list, folder: str) -> list[str]:
+def export_fbx(obj, actions: list, folder: str, *, take: str | None = None,
+               settings: ExportSettings | None = None) -> list[str]:
     """One FBX per action through Blender's own exporter (armature only, the action
-    baked over its frame range). The object's action, slot, NLA state, selection and
-    the scene frame range are restored afterwards."""
+    baked over its frame range). The FBX take is named after the sub-action (its strip
+    name), so a re-import gives the action "<armature>|<strip>"; files are named by
+    ``settings.pattern`` (``take``: default the source action's name) and written in
+    ``settings.fbx_scale``'s units. The object's action, slot, NLA state, selection,
+    the scene's name and frame range are restored afterwards."""
+    settings = settings or ExportSettings()
     if not hasattr(bpy.ops.export_scene, "fbx"):  # the bundled exporter was disabled
         bpy.ops.preferences.addon_enable(module="io_scene_fbx")
     os.makedirs(folder, exist_ok=True)
@@ -201,7 +267,7 @@ def export_fbx(obj, actions: list, folder: str) -> list[str]:
     saved = {"action": anim.action, "slot": getattr(anim, "action_slot", None), "use_nla": anim.use_nla,
              "range": (scene.frame_start, scene.frame_end), "frame": scene.frame_current,
              "selected": [o for o in scene.objects if o.select_get(view_layer=view_layer)],
-             "active": view_layer.objects.active}
+             "active": view_layer.objects.active, "scene_name": scene.name}
     paths = []
     try:
         for o in saved["selected"]:
@@ -210,20 +276,26 @@ def export_fbx(obj, actions: list, folder: str) -> list[str]:
         view_layer.objects.active = obj
         anim.use_nla = False  # MoGround's strips must not play under the baked action
         for act in actions:
+            info = json.loads(act.get(BAKE_KEY, "") or "{}")
             anim.action = act
             if hasattr(anim, "action_slot") and len(getattr(act, "slots", [])):
                 anim.action_slot = act.slots[0]
             scene.frame_start, scene.frame_end = int(act.frame_start), int(act.frame_end)
-            path = os.path.join(folder, _safe_file_name(act.name) + ".fbx")
+            # The exporter names the one take it writes after the scene.
+            scene.name = info.get("name", act.name)
+            path = os.path.join(folder, export_file_name(act, take or info.get("source", obj.name),
+                                                              settings.pattern))
             with bpy.context.temp_override(scene=scene, view_layer=view_layer, active_object=obj,
                                            selected_objects=[obj]):
                 bpy.ops.export_scene.fbx(
                     filepath=path, use_selection=True, object_types={"ARMATURE"}, add_leaf_bones=False,
                     bake_anim=True, bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False,
                     bake_anim_force_startend_keying=True, bake_anim_simplify_factor=0.0,
+                    **FBX_SCALE_PRESETS[settings.fbx_scale],
                 )
             paths.append(path)
     finally:
+        scene.name = saved["scene_name"]
         anim.action = saved["action"]
         if saved["slot"] is not None:
             anim.action_slot = saved["slot"]
