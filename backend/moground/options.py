@@ -57,6 +57,12 @@ SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
 """Every option a search request may carry (the wire ``search`` kind, ``moground search``)."""
 
 
+def finite_number(value: int | float) -> bool:
+    """True for a finite float or any int: ``math.isfinite`` overflows on an int past
+    float range (JSON and argv allow 10**400), and Python compares such ints exactly."""
+    return type(value) is int or math.isfinite(value)
+
+
 def check_option(name: str, value: Any, ranges: Mapping[str, OptionRange] = OPTION_RANGES) -> Any:
     """``value`` as the option's type, or BadOption naming the option and its range."""
     spec = ranges.get(name)
@@ -77,7 +83,7 @@ def check_option(name: str, value: Any, ranges: Mapping[str, OptionRange] = OPTI
         raise bad
     if spec.kind is int and (type(value) is not int):
         raise bad
-    if not math.isfinite(value) or value > spec.high or value < spec.low or (
+    if not finite_number(value) or value > spec.high or value < spec.low or (
             spec.low_open and value == spec.low):
         raise bad
     return spec.kind(value)

@@ -34,7 +34,7 @@ from .errors import (
     UnmappableRig,
     UnreadableFile,
 )
-from .options import MAX_SEARCH_TOP, GroundOptions, search_options
+from .options import MAX_SEARCH_TOP, GroundOptions, finite_number, search_options
 
 PROTOCOL_VERSION = 1
 DEFAULT_ADDRESS = "tcp://127.0.0.1:5757"  # where `moground serve` binds and clients connect by default
@@ -409,7 +409,7 @@ def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = 
 
     if n_frames > limits["max_frames"]:
         raise over("max_frames", n_frames, f"{n_frames:,} frames")
-    if not (fps > 0 and math.isfinite(fps)):
+    if not (fps > 0 and finite_number(fps)):
         return  # an unusable rate is the caller's bad_motion, not a size problem
     duration = n_frames / fps
     if duration > limits["max_duration_s"]:
@@ -420,6 +420,15 @@ def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = 
         if resampled > limits["max_model_frames"]:
             raise over("max_model_frames", resampled,
                        f"{duration:,.1f} s resampled to {model_fps:g} fps make {resampled:,} frames")
+
+
+def check_bone_budget(n_bones: int, what: str = "the skeleton", *, limits: Mapping[str, int] = LIMITS) -> None:
+    """The skeleton's size against ``max_bones``: every reader calls it while it parses
+    a hierarchy, so a file of a million joints is refused at joint 257, not after."""
+    if n_bones > limits["max_bones"]:
+        raise TooLarge(f"{what} has more than {limits['max_bones']:,} joints; the limit max_bones is "
+                       f"{limits['max_bones']:,}", details={"limit": "max_bones", "value": n_bones,
+                                                            "max": limits["max_bones"]})
 
 
 def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool, field: str = "prompt") -> None:
@@ -494,7 +503,7 @@ def _check_motion(motion: Mapping[str, Any], pos: np.ndarray, limits: Mapping[st
 
 
 def _check_number(val: Any, what: str, lo: float, hi: float) -> None:
-    if type(val) not in (int, float) or not math.isfinite(val) or not lo <= val <= hi:
+    if type(val) not in (int, float) or not finite_number(val) or not lo <= val <= hi:
         raise BadMotionData(f"{what} must be a finite number in [{lo:g}, {hi:g}], got {str(val)[:40]}")
 
 

@@ -111,14 +111,17 @@ def _shard_records(path: Path) -> list[dict] | None:
 def _read_shard(path: Path, records: list[dict]) -> list[Take]:
     import numpy as np
 
+    from ..io.npzguard import check_frames_by_values, npz_members
     from ..io.shards import open_shard, skeleton
 
     names, parents = skeleton(str(path.parent))
+    members = npz_members(path)  # declared shapes, checked before a take is inflated
     npz = open_shard(str(path))
     takes = []
     for rec in records:
         if rec["id"] not in npz.files:
             continue  # listed but absent (index.json "missing"): nothing to index
+        check_frames_by_values(path, rec["id"], members[rec["id"]], 3 * len(names))
         clip = MotionClip(
             positions=npz[rec["id"]].astype(np.float32), joint_names=list(names), parents=list(parents),
             fps=float(rec["fps"]), source=f"{path}::{rec['id']}", meta={"format": "shard", "id": rec["id"]},
