@@ -31,7 +31,7 @@ from .grounding.zomg import ZomgConfig
 from .motion import MotionClip
 from .options import GroundOptions
 from .preprocess import PreparedMotion, prepare
-from .protocol import check_motion_budget
+from .protocol import check_actions, check_motion_budget
 from .rigmap import CanonicalMotion, map_to_canonical
 from .io.units import guess_units_to_m
 from .skeleton import CANONICAL_PARENTS
@@ -177,6 +177,7 @@ class GroundingEngine:
             cleaned = [a.strip() for a in actions if a and a.strip()]
             if not cleaned:
                 raise BadPrompt("the sub-action list is empty")
+            check_actions(cleaned)
             return cleaned
         if prompt is None or not prompt.strip():
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")

@@ -431,6 +431,19 @@ def check_bone_budget(n_bones: int, what: str = "the skeleton", *, limits: Mappi
                                                             "max": limits["max_bones"]})
 
 
+def check_actions(actions: Any, *, limits: Mapping[str, int] = LIMITS) -> None:
+    """Explicit sub-actions against the budget: the one check for the wire, the command
+    line and the engine, so each refuses what the others refuse."""
+    if not isinstance(actions, list) or not actions or not all(isinstance(a, str) and a.strip() for a in actions):
+        raise BadPromptData("actions must be a non-empty list of non-empty strings")
+    if len(actions) > limits["max_sub_actions"]:
+        raise MessageTooLarge(f"{len(actions)} sub-actions; the limit is {limits['max_sub_actions']}",
+                              details={"limit": "max_sub_actions", "max": limits["max_sub_actions"]})
+    if any(len(a) > limits["max_action_chars"] for a in actions):
+        raise MessageTooLarge(f"a sub-action is longer than {limits['max_action_chars']} characters",
+                              details={"limit": "max_action_chars", "max": limits["max_action_chars"]})
+
+
 def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool, field: str = "prompt") -> None:
     if prompt is None and not required:
         return
@@ -452,14 +465,7 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     prompt, actions = header.get("prompt"), header.get("actions")
     _check_prompt(prompt, limits, required=actions is None)
     if actions is not None:
-        if not isinstance(actions, list) or not actions or not all(
-            isinstance(a, str) and a.strip() for a in actions
-        ):
-            raise BadPromptData("actions must be a non-empty list of non-empty strings")
-        if len(actions) > limits["max_sub_actions"]:
-            raise MessageTooLarge(f"{len(actions)} sub-actions; the limit is {limits['max_sub_actions']}")
-        if any(len(a) > limits["max_action_chars"] for a in actions):
-            raise MessageTooLarge(f"a sub-action is longer than {limits['max_action_chars']} characters")
+        check_actions(actions, limits=limits)
     method = header.get("method", "zomg")
     if not isinstance(method, str) or not _METHOD_RE.match(method):
         raise ProtocolError(f"method must be a lower-case identifier, got {str(method)[:40]!r}")

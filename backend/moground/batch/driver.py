@@ -123,8 +123,9 @@ class BatchRunner:
         cmd = worker_command(item, self.opts, result_path)
         # the job dies with this process even when it is SIGKILLed (moground.lifeline)
         env = {**os.environ, **self.opts.env, "MOGROUND_PARENT_PID": str(os.getpid())}
+        # a job echoes file names, which need not be UTF-8: decode leniently, never fail
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env, start_new_session=True)
+                                encoding="utf-8", errors="surrogateescape", env=env, start_new_session=True)
         with self._lock:
             self._procs.add(proc)
         try:

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ._argtypes import seed_arg
 from ._common import add_encoder_args, encoder_options
 
 
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="3 spliced sequences per source instead of 20 (realchains in full)")
     p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
     p.add_argument("--sets", nargs="+", default=["realchains", "spliced"], choices=["realchains", "spliced"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")

@@ -11,6 +11,7 @@ from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..errors import BadRequest, UnreadableFile
 from ..grounding.result import METHODS, GroundingResult
 from ..options import GroundOptions
+from ._argtypes import seed_arg
 from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="shortest allowed segment (s), 0.05..600 (default 0.5)")
     p.add_argument("--steps", type=option_arg("steps"), default=None, help="ZOMG optimisation steps, 1..5000")
     p.add_argument("--expand", action="store_true", help="embed phrases with their action-lexicon descriptions")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="PNG", help="also draw a timeline picture of the run to this PNG file")
     p.add_argument("--truth", metavar="JSON", help="human boundaries [{label, start_s, end_s}]: "
@@ -54,6 +55,10 @@ def load_rig_map(path: str | None) -> dict | None:
 def run(args: argparse.Namespace) -> int:
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
+    if args.actions:
+        from ..protocol import check_actions
+
+        check_actions(list(args.actions))  # the wire's limits, before loading anything
     if args.prompt and not args.actions:
         from ..decompose.rules import split_actions
 
