@@ -58,7 +58,9 @@ LIMITS: dict[str, int] = {
     "max_name_chars": 128,         # index, armature and action names in a search
     "max_search_takes": 512,       # takes sent inline with one search
     "max_search_top": MAX_SEARCH_TOP,
-    "upload_stall_s": 30,          # a connection silent this long (e.g. mid-upload) is dropped
+    "upload_stall_s": 30,          # a connection that completes no frame for this long is dropped
+    "upload_chunk_bytes": 1_048_576,  # arrays are sent in frames of at most this: >= 35 KB/s keeps a link
+    "max_buffer_frames": 256,      # buffer frames per message (an array may span several)
     "llm_max_reply_bytes": 1_048_576,  # LLM reply body, on the wire and after decompression
     "llm_max_s": 300,              # ceiling of the LLM total deadline (--llm-timeout, default 30)
 }
@@ -144,20 +146,27 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def encode_message(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> list[bytes]:
+def encode_message(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None, *,
+                   chunk_bytes: int = LIMITS["upload_chunk_bytes"]) -> list[bytes]:
     """Header + arrays → multipart frames. The header gains an ``arrays`` list that
-    describes each buffer; arrays are converted to little-endian contiguous form."""
+    describes each buffer; arrays are converted to little-endian contiguous form. An
+    array larger than ``chunk_bytes`` spans several frames (``chunks``): ZeroMQ's
+    heartbeat counts whole frames, so a slow link must finish one in ``upload_stall_s``."""
     out = dict(header)
     descs: list[dict[str, Any]] = []
     buffers: list[bytes] = []
-    for i, (name, arr) in enumerate((arrays or {}).items(), start=1):
+    for name, arr in (arrays or {}).items():
         a = np.asarray(arr)
         wire = next((k for k, dt in DTYPES.items() if dt == a.dtype.newbyteorder("<")), None)
         if wire is None:
             raise BadRequest(f"array {name!r} has dtype {a.dtype}, not one of {sorted(DTYPES)}")
-        a = np.ascontiguousarray(a, dtype=DTYPES[wire])
-        descs.append({"name": name, "dtype": wire, "shape": list(a.shape), "frame": i})
-        buffers.append(a.tobytes())
+        data = np.ascontiguousarray(a, dtype=DTYPES[wire]).tobytes()
+        desc: dict[str, Any] = {"name": name, "dtype": wire, "shape": list(a.shape), "frame": len(buffers) + 1}
+        pieces = [data[i : i + chunk_bytes] for i in range(0, len(data), chunk_bytes)] or [data]
+        if len(pieces) > 1:
+            desc["chunks"] = len(pieces)
+        descs.append(desc)
+        buffers.extend(pieces)
     out["arrays"] = descs
     head = json.dumps(out, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return [head.encode("utf-8"), *buffers]
@@ -186,8 +195,8 @@ def decode_message(frames: Sequence[Any], *, limits: Mapping[str, int] = LIMITS)
     """
     if not isinstance(frames, (list, tuple)) or not frames:
         raise ProtocolError("empty message: expected a JSON header frame")
-    if len(frames) > 1 + limits["max_arrays"]:
-        raise ProtocolError(f"{len(frames)} frames; at most {1 + limits['max_arrays']} allowed")
+    if len(frames) > 1 + limits["max_buffer_frames"]:
+        raise ProtocolError(f"{len(frames)} frames; at most {1 + limits['max_buffer_frames']} allowed")
     views = [_frame_bytes(f) for f in frames]
     total = sum(v.nbytes for v in views)
     if total > limits["max_message_bytes"]:
@@ -197,22 +206,27 @@ def decode_message(frames: Sequence[Any], *, limits: Mapping[str, int] = LIMITS)
     header = _parse_header(views[0])
     _check_version(header)
     descs = header.get("arrays", [])
-    if not isinstance(descs, list):
-        raise ProtocolError("'arrays' must be a list of {name, dtype, shape, frame}")
-    if len(descs) != len(frames) - 1:
-        raise ProtocolError(f"header describes {len(descs)} arrays but {len(frames) - 1} buffer frames follow")
+    if not isinstance(descs, list) or len(descs) > limits["max_arrays"]:
+        raise ProtocolError(f"'arrays' must be a list of at most {limits['max_arrays']} {{name, dtype, shape, frame}}")
     arrays: dict[str, np.ndarray] = {}
-    for i, desc in enumerate(descs, start=1):
-        name, dtype, shape = _check_desc(desc, i, limits)
+    frame = 1
+    for desc in descs:
+        name, dtype, shape, chunks = _check_desc(desc, frame, limits)
         if name in arrays:
             raise ProtocolError(f"array name {name!r} appears twice")
         need = dtype.itemsize * math.prod(shape)
         if need > limits["max_message_bytes"]:
             raise MessageTooLarge(f"array {name!r} declares shape {shape} ({need} bytes); the limit is {limits['max_message_bytes']}")
-        got = views[i].nbytes
-        if got != need:
-            raise ProtocolError(f"array {name!r}: shape {shape} of {dtype.name} needs {need} bytes, frame {i} has {got}")
-        arrays[name] = np.frombuffer(views[i], dtype=dtype).reshape(shape)
+        parts = views[frame : frame + chunks]
+        got = sum(v.nbytes for v in parts)
+        if len(parts) != chunks or got != need:
+            raise ProtocolError(f"array {name!r}: shape {shape} of {dtype.name} needs {need} bytes, frames "
+                                f"{frame}..{frame + chunks - 1} have {got}")
+        buf = parts[0] if chunks == 1 else b"".join(parts)  # one copy only for a chunked array
+        arrays[name] = np.frombuffer(buf, dtype=dtype).reshape(shape)
+        frame += chunks
+    if frame != len(frames):
+        raise ProtocolError(f"header describes {frame - 1} buffer frames but {len(frames) - 1} follow")
     return header, arrays
 
 
@@ -257,12 +271,12 @@ def _check_version(header: Mapping[str, Any]) -> None:
         raise UnsupportedProtocol(f"protocol {version!r} is not supported; this server speaks protocol {PROTOCOL_VERSION}")
 
 
-def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, np.dtype, tuple[int, ...]]:
+def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, np.dtype, tuple[int, ...], int]:
     if not isinstance(desc, dict):
-        raise ProtocolError(f"arrays[{index - 1}] must be an object")
+        raise ProtocolError(f"the array at frame {index} must be an object")
     name, dtype, shape, frame = desc.get("name"), desc.get("dtype"), desc.get("shape"), desc.get("frame")
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ProtocolError(f"arrays[{index - 1}].name must be an identifier, got {str(name)[:80]!r}")
+        raise ProtocolError(f"the name of the array at frame {index} must be an identifier, got {str(name)[:80]!r}")
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ProtocolError(f"array {name!r}: dtype {str(dtype)[:40]!r} is not one of {sorted(DTYPES)}")
     if type(frame) is not int or frame != index:
@@ -271,7 +285,10 @@ def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, 
         raise ProtocolError(f"array {name!r}: shape must be a list of at most {limits['max_ndim']} sizes")
     if not all(type(s) is int and 0 <= s for s in shape):
         raise ProtocolError(f"array {name!r}: shape {str(shape)[:80]} must hold non-negative integers")
-    return name, DTYPES[dtype], tuple(shape)
+    chunks = desc.get("chunks", 1)
+    if type(chunks) is not int or not 1 <= chunks <= limits["max_buffer_frames"]:
+        raise ProtocolError(f"array {name!r}: chunks must be an integer in 1..{limits['max_buffer_frames']}")
+    return name, DTYPES[dtype], tuple(shape), chunks
 
 
 # --------------------------------------------------------------------------- requests
