@@ -81,6 +81,8 @@ class GroundingEngine:
         return decompose(prompt, self.llm)
 
     def info(self) -> dict[str, Any]:
+        from .library.identity import public_description
+
         return {
             "moground": __version__,
             "torch": torch.__version__,
@@ -88,7 +90,7 @@ class GroundingEngine:
             "device": self.device,
             "methods": list(METHODS),
             "encoders": available_encoders(),
-            "encoder": self.encoder.describe(),
+            "encoder": public_description(self.encoder),
             "decoder": {"settings": ("tuned for " + self.fused_tuned_for if self.fused_tuned_for
                                      else "defaults (tuned for the packaged builtin.pt)"),
                         "span_term": self.fused.w_span, "text_term": self.fused.w_text},
