@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from ..options import GroundOptions
 from ..paths import PACKAGE_DIR
+from ..scratch import scratch_prefix
 from .discover import WorkItem
 from .report import FileResult
 
@@ -152,7 +153,7 @@ class BatchRunner:
 
     # -- all files
     def run(self, items: list[WorkItem]) -> list[FileResult]:
-        with tempfile.TemporaryDirectory(prefix="moground-batch-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=scratch_prefix("batch")) as tmp:
             self._tmp = Path(tmp)
             try:
                 return self._run(items)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import BadRequest, MoGroundError
 from ..options import GroundOptions
+from ..scratch import scratch_prefix, sweep_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.driver import BatchOptions, BatchRunner
 
     options = parse_options(args.option)  # bad options fail before any file is touched
+    sweep_leftovers()  # scratch of earlier runs that were killed
     if args.body_model:  # the per-file workers read it from the environment
         import os
 
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     old = {}
     # The local backend starts only when a job is about to ground (it touches need_flag):
     # a run whose files are all skipped or fail before grounding never loads the model.
-    need_dir = Path(tempfile.mkdtemp(prefix="moground-segment-")) if backend else None
+    need_dir = Path(tempfile.mkdtemp(prefix=scratch_prefix("segment"))) if backend else None
     need_flag = need_dir / "backend-needed" if need_dir else None
     finished = threading.Event()
     backend_errors: list[MoGroundError] = []
