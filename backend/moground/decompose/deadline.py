@@ -45,11 +45,13 @@ class DeadlineWatch:
         timer.start()
         return timer
 
-    def mount(self, session: requests.Session) -> None:
-        """Route the session's http and https calls through sockets this watch sees."""
+    def mount(self, session: requests.Session) -> HTTPAdapter:
+        """Route the session's http and https calls through sockets this watch sees;
+        the adapter, to close when the call is over (its connections die with it)."""
         adapter = _adapter(self)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        return adapter
 
 
 def _shut(sock: socket.socket) -> None:

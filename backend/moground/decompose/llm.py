@@ -184,12 +184,13 @@ def _request(prompt: str, config: LLMConfig, session: requests.Session) -> str:
 
     deadline = time.monotonic() + config.timeout_s
     watch = DeadlineWatch()  # shuts the call's sockets at the deadline, whatever they are waiting for
-    watch.mount(session)
+    adapter = watch.mount(session)
     timer = watch.start(config.timeout_s)
     try:
         return _attempts(body, headers, api, config, session, deadline)
     finally:
         timer.cancel()
+        adapter.close()
 
 
 def _attempts(body: dict, headers: dict, api: str, config: LLMConfig, session: requests.Session,
