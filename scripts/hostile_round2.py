@@ -77,7 +77,7 @@ def _child(code: str, timeout_s: float = 600) -> tuple[str, float, float]:
 
 
 LOAD = ("import time\nfrom moground.io import load_motion\n"
-        "from moground.errors import MoGroundError\n"
+        "from moground.wire.errors import MoGroundError\n"
         "t0 = time.perf_counter()\n"
         "try:\n    c = load_motion({path!r}{extra})\n    out = 'read'\n"
         "except MoGroundError as e:\n    out = e.code + ' ' + str(e.details.get('limit', ''))\n"
@@ -135,10 +135,10 @@ def llm_probes(report) -> None:
 def upload_probe(address: str, front_pid: int, rss_mb, report, clip: tuple) -> None:
     """A valid 6.6 MB ground request (the bench's clip repeated) through a 150 KB/s
     relay: about 44 s on the wire."""
-    from moground import protocol as P
+    from moground.wire import protocol as P
     from moground.bench.slow_link import SlowLink
-    from moground.client import Client
-    from moground.errors import MoGroundError
+    from moground.wire.client import Client
+    from moground.wire.errors import MoGroundError
 
     port = int(address.rsplit(":", 1)[1])
     link = SlowLink(port, bytes_per_s=150_000)

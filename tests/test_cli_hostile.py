@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from moground.paths import REPO_DIR
-from moground.protocol import LIMITS
+from moground.wire.limits import LIMITS
 
 HUGE = "1" + "0" * 400  # 10**400: an int that overflows float conversion
 
@@ -111,7 +111,7 @@ def test_cli_refuses_a_longer_action_than_the_wire(bvh):
 def test_engine_refuses_what_the_wire_refuses(bvh):
     """Callers of the engine (the bench, the batch's local paths) get the same limit."""
     from moground.engine import GroundingEngine
-    from moground.errors import TooLarge
+    from moground.wire.errors import TooLarge
     from moground.io import load_motion
 
     engine = GroundingEngine()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.errors import UnreadableFile
+from moground.wire.errors import UnreadableFile
 from moground.library.store import LibraryIndex
 from server_helpers import TESTS_DIR, free_port, synthetic_index
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.errors import TooLarge, UnreadableFile
+from moground.wire.errors import TooLarge, UnreadableFile
 from moground.io import load_motion
-from moground.protocol import LIMITS
+from moground.wire.limits import LIMITS
 
 
 def _npz_of_zeros(path: Path, arrays: dict[str, np.ndarray]) -> Path:
@@ -156,7 +156,7 @@ def test_npz_with_more_bones_than_max_bones_is_refused_from_its_header(tmp_path)
 
 def test_fbx_with_more_bones_than_max_bones_is_refused_before_sampling(tmp_path):
     bpy = pytest.importorskip("bpy")
-    from moground.blender.mocap_import import fresh_scene
+    from moground.blender_import import fresh_scene
 
     fresh_scene()
     arm = bpy.data.armatures.new("Big")

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from moground import protocol as P
-from moground.client import Client
+from moground.wire import protocol as P
+from moground.wire.client import Client
 from moground.decompose import LLMConfig, decompose
 from server_helpers import ServerProcess
 

@@ -38,7 +38,7 @@ def library(tmp_path_factory) -> Path:
 
 def test_server_search_reply_carries_the_name(library):
     """What the server's handler does with a search: the engine's result → make_reply."""
-    from moground import protocol as P
+    from moground.wire import protocol as P
     from moground.encoders import load_encoder
     from moground.library.service import LibrarySearch
 

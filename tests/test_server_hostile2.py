@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import zmq
 
-from moground import protocol as P
-from moground.client import Client
+from moground.wire import protocol as P
+from moground.wire.client import Client
 from server_helpers import ServerProcess, search_frames, walk_clip
 
 HUGE = 10**400

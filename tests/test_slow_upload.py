@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from moground import protocol as P
+from moground.wire import protocol as P
 from moground.bench.slow_link import SlowLink
-from moground.client import Client
+from moground.wire.client import Client
 from server_helpers import ServerProcess, walk_clip
 
 
@@ -51,7 +51,7 @@ def test_chunked_arrays_decode_to_the_same_array():
 def test_a_link_below_the_minimum_rate_is_dropped_and_the_client_says_why(tmp_path):
     """1 MiB frames at 100 KB/s take 10 s against a 1 s stall rule: dropped, and the
     client's error states the minimum rate."""
-    from moground.client import BackendUnavailable
+    from moground.wire.client import BackendUnavailable
 
     srv = ServerProcess(tmp_path / "s.log", "--workers", "1", "--upload-stall", "1")
     link = SlowLink(int(srv.address.rsplit(":", 1)[1]), bytes_per_s=1e5)

@@ -14,7 +14,7 @@ import pkgutil
 import sys
 
 from . import __version__, commands
-from .errors import BadPrompt, MoGroundError
+from .wire.errors import BadPrompt, MoGroundError
 
 
 def build_parser() -> argparse.ArgumentParser:

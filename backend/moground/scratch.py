@@ -2,7 +2,7 @@
 the next run can remove what a killed one left behind (``sweep_leftovers``).
 
 Names are ``moground-<kind>-<pid>-<random>``; the add-on's local backend log
-(``blender/local_backend.py``, vendored, so it writes the pattern itself) follows it.
+(``wire/blender/local_backend.py``, vendored, so it writes the pattern itself) follows it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from .safe_save import is_temp_artifact
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """FBX on the command line, through Blender's ``bpy`` module.
 
 The same code as ``moground segment --from-mocap``: Blender's FBX importer into a fresh
-scene (``blender.mocap_import.import_take``), then the add-on's reader of deform-bone world
+scene (``blender_import.import_fbx``, as ``blender.mocap_import.import_take`` does), then the add-on's reader of deform-bone world
 heads (``blender.motion_reader.read_armature_motion``). So a take grounds the same from the
 command line, from the batch and from the add-on.
 """
@@ -13,9 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import BadMotion, UnreadableFile
+from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
-from ..protocol import check_bone_budget
+from ..wire.limits import check_bone_budget
 
 NO_BPY = (
     "reading FBX needs Blender's Python module: pip install 'moground[dev]' (bpy 5.0.1, "
@@ -31,12 +31,12 @@ def read_fbx(path: str | os.PathLike, armature: str | None = None) -> MotionClip
         import bpy  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         raise UnreadableFile(NO_BPY) from None
-    from ..blender import motion_reader as reader
-    from ..blender.mocap_import import import_take
+    from ..wire.blender import motion_reader as reader
+    from ..blender_import import import_fbx, import_into_fresh_scene
 
     p = Path(path)
     with _stdout_to_stderr():  # Blender's importer prints; `ground --json` owns stdout
-        obj = import_take(p, armature=armature)
+        obj = import_into_fresh_scene(p, lambda q: import_fbx(q, armature))
         # before sampling frames x bones (Blender's importer itself has already run)
         check_bone_budget(len(obj.data.bones), f"the armature {obj.name!r} of {p.name}")
         try:

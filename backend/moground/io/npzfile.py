@@ -11,9 +11,9 @@ import zipfile
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
-from ..protocol import LIMITS
+from ..wire.limits import LIMITS
 from .npzguard import Member, check_frames_by_values, check_small, npz_members, too_large
 
 _REQUIRED = ("positions", "joint_names", "parents", "fps")

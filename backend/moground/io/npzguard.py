@@ -17,8 +17,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import TooLarge, UnreadableFile
-from ..protocol import LIMITS
+from ..wire.errors import TooLarge, UnreadableFile
+from ..wire.limits import LIMITS
 
 HEADER_SLACK = 64 * 1024  # an npy header is under this; more undeclared bytes mean a malformed member
 

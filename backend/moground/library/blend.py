@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
 from ..scratch import scratch_prefix
-from .sources import Take
+from .take import Take
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 
 _TAKE_FIELDS: dict[str, tuple[type, ...]] = {
     "key": (str,), "file": (str,), "take": (str,), "armature": (str, type(None)), "action": (str, type(None)),

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import BadRequest, UnknownIndex, UnreadableFile
+from ..wire.errors import BadRequest, UnknownIndex, UnreadableFile
 from .index_check import check_arrays, check_manifest_blob
 
 FORMAT = "moground-index-1"

@@ -9,11 +9,11 @@ files all get the same message. Plain Python: no torch, importable by the protoc
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from .errors import BadRequest
+from .limits import MAX_SEARCH_TOP, finite_number
 
 
 class BadOption(BadRequest):
@@ -47,7 +47,6 @@ OPTION_RANGES: dict[str, OptionRange] = {
 """Every option a ground request may carry, its type and valid range (docs/protocol.md)."""
 
 
-MAX_SEARCH_TOP = 1000
 SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
     "top": OptionRange(int, 1, MAX_SEARCH_TOP, help="hits returned, best first (default 20)"),
     "min_s": OptionRange(float, 0.0, 3600.0, low_open=True, help="shortest moment in seconds"),
@@ -55,12 +54,6 @@ SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
     "path": OptionRange(str, 1, 256, help="only takes whose file (or take key) matches this glob"),
 }
 """Every option a search request may carry (the wire ``search`` kind, ``moground search``)."""
-
-
-def finite_number(value: int | float) -> bool:
-    """True for a finite float or any int: ``math.isfinite`` overflows on an int past
-    float range (JSON and argv allow 10**400), and Python compares such ints exactly."""
-    return type(value) is int or math.isfinite(value)
 
 
 def check_option(name: str, value: Any, ranges: Mapping[str, OptionRange] = OPTION_RANGES) -> Any:
