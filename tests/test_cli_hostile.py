@@ -70,6 +70,12 @@ def test_lone_surrogate_in_prompt_is_bad_prompt(bvh):
                     "[bad_prompt]", "UTF-8")
 
 
+def test_segment_reports_a_lone_surrogate_prompt_as_bad_prompt(tmp_path):
+    """It was `[internal] UnicodeEncodeError` in every file's report row."""
+    _one_line_error(_cli("segment", str(tmp_path), "--no-progress", "--prompt", os.fsdecode(b"walk \xff then jump")),
+                    "[bad_prompt]", "UTF-8")
+
+
 def test_lone_surrogate_in_search_query_is_bad_prompt(tmp_path):
     _one_line_error(_cli("search", os.fsdecode(b"kick \xfe"), "--index", str(tmp_path)), "[bad_prompt]", "UTF-8")
 
