@@ -10,8 +10,10 @@ from .wire.protocol import DEFAULT_ADDRESS
 
 # How each method reads in the UI; the list itself is the backend's (wire.methods).
 _LABELS = {
-    "zomg": ("ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
-    "fused": ("Fused", "Text and motion change decoded together: ZOMG's starting point, faster"),
+    "zomg": ("Frame-exact cuts", "Text + motion change, then each cut moved within 0.5 s to the frame that best "
+             "separates its two phrases (no better on real takes)"),
+    "fused": ("Text + motion change", "Cut where the motion changes and each part, taken whole, matches its "
+              "phrase (the default; best on real takes)"),
     "window": ("Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
     "changepoint": ("Change points", "Text-free change points, labelled in prompt order (baseline)"),
     "uniform": ("Uniform", "Equal parts in prompt order (baseline)"),

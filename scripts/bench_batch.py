@@ -1,6 +1,6 @@
 """Batch throughput: files per minute for N .blend files with --jobs 1 and --jobs 2.
 
-    python scripts/bench_batch.py --files 20 --jobs 1 2 [--option steps=120]
+    python scripts/bench_batch.py --files 20 --jobs 1 2 [--option min_segment_s=1]
 
 Builds N real .blend files from the shared Bandai BVH takes, starts one local
 backend per setting (workers = jobs, as ``moground segment`` does by default)

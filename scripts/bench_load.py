@@ -276,7 +276,7 @@ def main() -> int:
     ap.add_argument("--address", default=None, help="use a running server instead of starting one")
     ap.add_argument("--workers", type=int, default=1, help="workers of the server this script starts")
     ap.add_argument("--method", default=DEFAULT_METHOD, help=f"grounding method (default {DEFAULT_METHOD})")
-    ap.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps (default: the engine's)")
+    ap.add_argument("--min-segment-s", type=float, default=None, help="the min_segment_s option (default: the engine's)")
     ap.add_argument("--timeout", type=float, default=600.0, help="client timeout per request, s")
     ap.add_argument("--server-args", default="", help="extra `moground serve` arguments, quoted")
     ap.add_argument("--hostile", action="store_true", help="then run issue 16's hostile probes")
@@ -290,7 +290,7 @@ def main() -> int:
     address = args.address
     if address is None:
         proc, address = start_server(args.workers, max(levels), args.server_args.split())
-    options = {} if args.steps is None else {"steps": args.steps}
+    options = {} if args.min_segment_s is None else {"min_segment_s": args.min_segment_s}
     try:
         pids = server_pids(address)
         print(f"clip: {clip[4]}, {clip[0].shape[0]} frames x {clip[0].shape[1]} bones at {clip[3]:g} fps "

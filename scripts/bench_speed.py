@@ -1,10 +1,13 @@
-"""Speed of grounding on this machine: one 60 s clip, 4 sub-actions.
+"""Speed of grounding on this machine: a 60 s clip with 4 sub-actions and a 10-minute take
+with 30, in one run so the ratios compare like with like.
 
-Prints encoder forward, ZOMG (its fused start and the optimisation), change-point and sliding-window times (ms,
-median of --reps runs) and the ratios the design asks for:
-ZOMG optimisation / encoder forward (goal ≤ 2) and window / ZOMG end-to-end (goal ≥ 20).
+Per case (ms, median of --reps runs, after the encoder unless said): the encoder forward
+(frame features), the fused start alone (evidence curves, novelty, span table, cut DP),
+the ``fused`` and ``zomg`` methods (start + refinement + scores), the default method end
+to end, and the sliding-window baseline (60 s case only: it takes minutes on the long
+take). Ratios: default / fused (goal <= 1.3) and fused start / encoder (goal <= 2).
 
-    python scripts/bench_speed.py [--seconds 60] [--k 4] [--reps 3] [--encoder builtin]
+    python scripts/bench_speed.py [--reps 3] [--encoder builtin] [--cases 60:4 600:30]
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import torch
 
 from moground.encoders import load_encoder
 from moground.grounding.methods import run_method
-from moground.grounding.masks import ZomgConfig
+from moground.grounding.fused import fused_method
+from moground.wire.methods import DEFAULT_METHOD
 from moground.preprocess import canonicalize, resample
 from moground.samples.procedural import joint_positions_cm, walk_jump_wave
 
@@ -43,17 +47,49 @@ def timed(fn, reps: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def one_case(enc, seconds: float, k: int, reps: int, tmr_random: bool, window: bool) -> None:
+    if tmr_random:
+        text = torch.nn.functional.normalize(torch.randn(k, enc.dim), dim=-1)
+    else:
+        text = enc.encode_text((PHRASES * 8)[:k])
+    motion = clip_of(seconds, enc.fps)
+    min_len = int(0.5 * enc.fps)
+    with torch.no_grad():
+        enc_ms, feats = timed(lambda: enc.frame_features(motion), reps)
+    start_ms, _ = timed(lambda: fused_method(enc, feats, text, min_len), reps)
+    fused_ms, fused_out = timed(lambda: run_method("fused", enc, motion, text, min_len, feats=feats), reps)
+    zomg_ms, zomg_out = timed(lambda: run_method("zomg", enc, motion, text, min_len, feats=feats), reps)
+    default_ms = {"fused": fused_ms, "zomg": zomg_ms}.get(DEFAULT_METHOD)
+    rows = [
+        ("encoder forward (frame features)", enc_ms),
+        ("fused start (evidence, novelty, spans, cut DP)", start_ms),
+        ("fused method (start + scores)", fused_ms),
+        ("zomg method (fused + sub-cell refinement)", zomg_ms),
+        (f"default ({DEFAULT_METHOD}) end to end, with encoder", enc_ms + default_ms),
+    ]
+    if window:
+        win_ms, _ = timed(lambda: run_method("window", enc, motion, text, min_len), max(1, reps // 2))
+        rows.append(("sliding-window baseline (end to end)", win_ms))
+    moved = sum(a != b for a, b in zip(zomg_out.segments, fused_out.segments))
+    print(f"\n{seconds:g} s clip ({motion.shape[0]} frames at {enc.fps:g} fps), K={k}, "
+          f"torch threads={torch.get_num_threads()}; zomg moved {moved}/{k} segments")
+    print(f"{'stage':<52}{'ms':>10}")
+    for name, ms in rows:
+        print(f"{name:<52}{ms:>10.1f}")
+    print(f"{'default / fused':<52}{default_ms / fused_ms:>10.2f}   (goal <= 1.3)")
+    print(f"{'zomg / fused':<52}{zomg_ms / fused_ms:>10.2f}")
+    print(f"{'fused start / encoder forward':<52}{start_ms / enc_ms:>10.2f}   (goal <= 2)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--k", type=int, default=4)
+    ap.add_argument("--cases", nargs="+", default=["60:4", "600:30"], metavar="SECONDS:K")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--encoder", default="builtin")
     ap.add_argument("--encoder-path", default=None)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--tmr-random", action="store_true",
                     help="a TMR-shaped encoder with random weights (cost only; random unit phrase vectors)")
-    ap.add_argument("--steps", type=int, default=None, help="ZOMG steps (default: the engine's)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -61,35 +97,12 @@ def main() -> None:
         from moground.encoders.tmr.encoder import random_tmr
 
         enc, args.encoder = random_tmr(), "tmr (random weights)"
-        text = torch.nn.functional.normalize(torch.randn(args.k, enc.dim), dim=-1)
     else:
         enc = load_encoder(args.encoder, args.encoder_path)
-        text = enc.encode_text((PHRASES * 4)[: args.k])
-    motion = clip_of(args.seconds, enc.fps)
-    zcfg = ZomgConfig(**({"steps": args.steps} if args.steps else {}))
-    min_len = int(0.5 * enc.fps)
-    with torch.no_grad():
-        enc_ms, feats = timed(lambda: enc.frame_features(motion), args.reps)
-    opt_ms, out = timed(lambda: run_method("zomg", enc, motion, text, min_len, feats=feats, zomg=zcfg), args.reps)
-    cp_ms, _ = timed(lambda: run_method("changepoint", enc, motion, text, min_len, feats=feats), args.reps)
-    fused_ms, _ = timed(lambda: run_method("fused", enc, motion, text, min_len, feats=feats), args.reps)
-    win_ms, _ = timed(lambda: run_method("window", enc, motion, text, min_len), max(1, args.reps // 2))
-    zomg_total = enc_ms + opt_ms
-    rows = [
-        ("encoder forward (frame features)", enc_ms),
-        ("ZOMG: fused start + optimisation + decode", opt_ms),
-        ("  of which the fused start (text + motion change)", fused_ms),
-        ("ZOMG end to end (encoder + optimisation)", zomg_total),
-        ("change-point baseline (after encoder)", cp_ms),
-        ("sliding-window baseline (end to end)", win_ms),
-    ]
-    print(f"{args.seconds:g} s clip ({motion.shape[0]} frames at {enc.fps:g} fps), K={args.k}, "
-          f"encoder={args.encoder}, torch threads={torch.get_num_threads()}, ZOMG steps run={out.info.get('steps')}")
-    print(f"{'stage':<44}{'ms':>10}")
-    for name, ms in rows:
-        print(f"{name:<44}{ms:>10.1f}")
-    print(f"{'ZOMG optimisation / encoder forward':<44}{opt_ms / enc_ms:>10.2f}   (goal <= 2)")
-    print(f"{'window / ZOMG end to end':<44}{win_ms / zomg_total:>10.1f}   (goal >= 20)")
+    print(f"encoder={args.encoder}; default method {DEFAULT_METHOD}")
+    for case in args.cases:
+        seconds, k = case.split(":")
+        one_case(enc, float(seconds), int(k), args.reps, args.tmr_random, window=float(seconds) <= 120)
 
 
 if __name__ == "__main__":

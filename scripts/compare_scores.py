@@ -6,16 +6,16 @@ development data and write the table.
 
 Development data: realchains (full takes and single queries, each take with its
 leave-one-take-out settings) and the val split's spliced sequences. Every rule scores the
-very same ZOMG segments; only the score differs:
+very same segments of the default method; only the score differs:
 
 * text: the segment's pooled motion against its own phrase, the prompt's others and the
-  rest of the take (``scoring.segment_scores`` without masks);
-* text × mask: that, times the mean ZOMG mask membership of its frames (an earlier
-  shipped score, docs/tuning/segment_score.md);
+  rest of the take (``scoring.segment_scores``);
 * text × cut: the text score times the motion novelty at the weaker cut (shipped:
   ``grounding.methods.scored``; a single query's span has no forced cut, so for K=1 it
-  is the text score);
-* text × mask × cut: both factors.
+  is the text score).
+
+(A third factor, the mean soft-mask membership of ZOMG's Adam-optimised masks, was
+compared here while those masks existed: docs/tuning/segment_score.md.)
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from moground.bench.stats import auroc  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
-from moground.grounding.scoring import segment_scores  # noqa: E402
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 
 MIN_LEN = 10
-RULES = ("text", "text × mask", "text × cut", "text × mask × cut")
+RULES = ("text", "text × cut")
 
 
 def main() -> int:
@@ -59,17 +59,14 @@ def main() -> int:
         feats = feats_of[c.clip_id]
         text = enc.encode_text(c.phrases)
         fused, zomg = settings_for(c, None, loto)
-        out = run_method("zomg", enc, torch.from_numpy(c.motion), text, MIN_LEN, feats=feats, zomg=zomg, fused=fused)
+        out = run_method(DEFAULT_METHOD, enc, torch.from_numpy(c.motion), text, MIN_LEN, feats=feats, zomg=zomg, fused=fused)
         plain = out.info["text_scores"]  # the shipped text score: no masks
-        masked = segment_scores(enc, feats, text, out.segments, out.info["masks"])
         cut = out.info["cut_sharpness"]
         key = f"{c.set_name} {'single queries' if c.kind == 'single' else 'full takes' if c.kind == 'take' else 'spliced'}"
         r = rows.setdefault(key, {"good": [], **{rule: [] for rule in RULES}})
         r["good"] += [iou(p, t) >= 0.5 for p, t in zip(out.segments, c.spans)]
         r["text"] += plain
-        r["text × mask"] += masked
         r["text × cut"] += [p * s for p, s in zip(plain, cut)]
-        r["text × mask × cut"] += [p * s for p, s in zip(masked, cut)]
     lines = ["# Segment score: which rule predicts IoU ≥ 0.5", "",
              f"Command: `python scripts/compare_scores.py` (default weights; realchains with leave-one-take-out "
              f"decoder settings, val spliced sequences, {args.count} per source; real phrases, verbatim and open). "

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "backend"))
 
 from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 from moground.bench.stats import auroc  # noqa: E402
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 
 
 def main() -> int:

@@ -1,10 +1,10 @@
-"""Tune the fused text+motion decoder and ZOMG's boundary trust region on realchains,
+"""Tune the fused text+motion decoder on realchains,
 leave-one-take-out, together with the val split's spliced sequences, and write the log
 and the per-take settings the bench uses.
 
     python scripts/tune_fused.py            # ~1 min on the 2-core CPU
-    python scripts/tune_fused.py --encoder-path W.pt --skip-zomg --log L --out O   # other weights
-    python scripts/tune_fused.py --w-span 0 --skip-zomg --log L --out O   # control: no span term
+    python scripts/tune_fused.py --encoder-path W.pt --log L --out O   # other weights
+    python scripts/tune_fused.py --w-span 0 --log L --out O   # control: no span term
     → docs/tuning/tune_fused.log            (every grid point, LOTO choices and scores)
     → backend/moground/bench/loto_settings.json  (for each take: settings tuned on the other four)
 
@@ -42,12 +42,10 @@ from moground.grounding.methods import run_method  # noqa: E402
 from moground.grounding.settings import DECODER_SETTINGS, read_table  # noqa: E402
 from moground.encoders.identity import weights_digest  # noqa: E402
 from moground.grounding.spans import span_similarity  # noqa: E402
-from moground.grounding.masks import ZomgConfig  # noqa: E402
 
 GRID_TAKES = {"w_span": (0.0, 1.0, 2.0, 3.0, 4.0, 6.0), "w_text": (0.0, 1.0, 3.0), "w_novelty": (5.0, 10.0, 20.0),
               "w_duration": (3.0, 5.0, 8.0, 12.0), "min_share": (0.25, 0.4)}
 GRID_SINGLE = {"single_threshold": (0.5, 1.0, 1.25, 1.5, 2.0), "single_novelty": (0.0, 2.0, 5.0)}
-SHIFTS_S = (0.0, 0.5, 1.0)
 MIN_LEN = 10
 SPLICED_VAL = 20  # val spliced sequences per source in the objective
 
@@ -60,7 +58,6 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--log", default=str(ROOT / "docs" / "tuning" / "tune_fused.log"))
     ap.add_argument("--out", default=str(ROOT / "backend" / "moground" / "bench" / "loto_settings.json"))
-    ap.add_argument("--skip-zomg", action="store_true")
     ap.add_argument("--encoder-path", default=None,
                     help="builtin weights to tune for (default: the packaged ones); compare encoders by their LOTO mean")
     ap.add_argument("--w-span", type=float, nargs="+", default=None,
@@ -132,27 +129,6 @@ def main() -> int:
         log(f"[{kind}] LOTO mean mIoU {np.mean([h['score'] for h in held.values()]):.4f}; in-sample best "
             f"{json.dumps(best_all[kind])} realchains {np.mean([best_res[t] for t in takes]):.4f}"
             + "".join(f", {s} {best_res[s]:.4f}" for s in spliced_sets if s in best_res))
-
-    if not args.skip_zomg:
-        table = []
-        for shift in SHIFTS_S:
-            per: dict[str, list[float]] = {t: [] for t in takes}
-            for c, *_ in prep:
-                if c.kind != "take":
-                    continue
-                fused = replace(FusedConfig(), **{k: v for k, v in loto[c.clip_id].items() if k in GRID_TAKES})
-                out = run_method("zomg", enc, torch.from_numpy(c.motion), enc.encode_text(c.phrases), MIN_LEN,
-                                 feats=feats[c.clip_id], zomg=ZomgConfig(max_shift_s=shift), fused=fused)
-                per[c.clip_id] += [iou(p, t) for p, t in zip(out.segments, c.spans)]
-            res = {t: float(np.mean(v)) for t, v in per.items()}
-            table.append(({"max_shift_s": shift}, res))
-            log(f"[zomg] max_shift_s {shift} (fused start with LOTO settings) mean {np.mean(list(res.values())):.4f} "
-                + " ".join(f"{t}:{v:.3f}" for t, v in res.items()))
-        for t in takes:
-            others = [k for k in takes if k != t]
-            choice, _ = max(table, key=lambda row: np.mean([row[1][k] for k in others]))
-            loto[t].update(choice)
-        log("[zomg] LOTO max_shift_s: " + ", ".join(f"{t} {loto[t]['max_shift_s']}" for t in takes))
 
     log(f"shipped defaults (best on all five takes): {json.dumps({**best_all.get('take', {}), **best_all.get('single', {})})}")
     Path(args.out).write_text(json.dumps({"about": "realchains leave-one-take-out settings written by scripts/tune_fused.py: "

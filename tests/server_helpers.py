@@ -39,7 +39,7 @@ def _split_prompt(prompt: str) -> list[str]:
 
 
 class LightEngine:
-    def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu", seed: int = 0,
+    def __init__(self, encoder: str = "light", encoder_path=None, device: str = "cpu",
                  encoder_options: dict | None = None, llm: dict | None = None, indexes: dict | None = None) -> None:
         self.encoder, self.device = encoder, device
         self.encoder_options, self.llm = encoder_options or {}, llm
@@ -52,7 +52,7 @@ class LightEngine:
         return {"encoder": "light", "device": self.device, "methods": ["uniform"],
                 "encoder_options": self.encoder_options, "llm": self.llm}
 
-    def ground(self, clip, prompt=None, actions=None, method="zomg", rig_override=None, options=None):
+    def ground(self, clip, prompt=None, actions=None, method="fused", rig_override=None, options=None):
         match = re.match(r"\[sleep ([0-9.]+)\] ", prompt or "")
         if match:  # a slow request: see sleepy_prompt()
             time.sleep(float(match.group(1)))

@@ -172,7 +172,7 @@ def test_submit_posts_a_valid_job_that_compiles_to_one_task_per_file(blend_folde
     args = tasks[0]["commands"][0]["parameters"]["args"]
     parsed = parse_args(args[args.index("--") + 1:])
     assert parsed.input == files[0] and parsed.prompt == "walk, then wave"
-    assert parsed.backend == "tcp://gpu-box:5757" and parsed.method == "zomg"
+    assert parsed.backend == "tcp://gpu-box:5757" and parsed.method == "fused"
 
 
 @needs_node

@@ -37,8 +37,9 @@ def backend(tmp_path_factory):
     server.stop()
 
 
-# Few optimisation steps: these tests are about the batch, not about grounding quality.
-FAST = ("--no-progress", "--option", "steps=8")
+# These tests are about the batch, not about grounding quality; the option checks that
+# engine options travel with every request.
+FAST = ("--no-progress", "--option", "min_segment_s=0.5")
 
 
 def segment(*args: str, **kw) -> subprocess.CompletedProcess:

@@ -102,9 +102,9 @@ def test_reports_json_and_csv(tmp_path):
 
 
 def test_option_pairs():
-    assert parse_options(["steps=8", "tau=0.1", "expand_phrases=true"]) == GroundOptions(
-        steps=8, tau=0.1, expand_phrases=True)
-    for bad in (["steps"], ["name=x y"], ["steps=abc"], ["tau=0"]):
+    assert parse_options(["min_segment_s=2", "expand_phrases=true"]) == GroundOptions(
+        min_segment_s=2.0, expand_phrases=True)
+    for bad in (["min_segment_s"], ["name=x y"], ["min_segment_s=abc"], ["min_segment_s=0"], ["steps=8"]):
         with pytest.raises(BadRequest):
             parse_options(bad)
 

@@ -43,9 +43,13 @@ def _one_line_error(out: subprocess.CompletedProcess, *expected: str) -> None:
 
 # ------------------------------------------------------------- 7: huge integers
 
-@pytest.mark.parametrize("flag", ["--steps", "--seed"])
-def test_huge_integers_are_usage_errors(bvh, flag):
-    _one_line_error(_cli("ground", "--motion", str(bvh), "--prompt", "walk", flag, HUGE), flag)
+def test_huge_min_segment_is_a_usage_error(bvh):
+    _one_line_error(_cli("ground", "--motion", str(bvh), "--prompt", "walk", "--min-segment-s", HUGE),
+                    "--min-segment-s")
+
+
+def test_huge_seed_is_a_usage_error():
+    _one_line_error(_cli("bench", "--seed", HUGE), "--seed")
 
 
 @pytest.mark.parametrize("command", ["ground", "index"])

@@ -34,7 +34,7 @@ def test_engine_grounds_the_procedural_sample(engine, sample_bvh):
         assert 0.0 <= s.score <= 1.0
         assert s.end_s - s.start_s >= 0.5 - 1e-6  # minimum segment length
         assert s.start_frame == pytest.approx(s.start_s * clip.fps, abs=1e-3)
-    assert {"encoder_ms", "optimise_ms", "total_ms"} <= set(result.timings_ms)
+    assert {"encoder_ms", "fused_ms", "total_ms"} <= set(result.timings_ms)
 
 
 def test_frames_are_reported_in_source_numbering(engine, sample_bvh):
@@ -47,7 +47,7 @@ def test_frames_are_reported_in_source_numbering(engine, sample_bvh):
         assert sb.start_s == pytest.approx(sa.start_s)
 
 
-@pytest.mark.parametrize("method", ["zomg", "changepoint", "window", "uniform"])
+@pytest.mark.parametrize("method", ["fused", "zomg", "changepoint", "window", "uniform"])
 def test_cli_json_on_real_bandai_bvh(data_dir, method, capsys):
     path = data_dir / "bandai" / "raw_bvh" / "dataset-2_walk-turn-left_normal_001.bvh"
     if not path.exists():

@@ -14,7 +14,7 @@ def _whole_take_score(engine, motion, label: str) -> float:
     with torch.no_grad():
         feats = encoder.frame_features(torch.from_numpy(motion).to(engine.device))
     text = encoder.encode_text([label])
-    return segment_scores(encoder, feats, text, [(0, feats.shape[0])], None)[0]
+    return segment_scores(encoder, feats, text, [(0, feats.shape[0])])[0]
 
 
 def test_a_wrong_single_label_on_a_real_take_scores_below_half(data_dir, engine):

@@ -1,8 +1,8 @@
-"""ZOMG's optimiser and the baselines on an encoder whose right answer is known.
+"""ZOMG's sub-cell refinement and the baselines on an encoder whose right answer is known.
 
 The "oracle" encoder implements the real MotionTextEncoder interface with frame
-features that are one-hot codes of the true sub-action, so a correct optimiser must
-move boundaries from a wrong initialisation to the truth; a broken objective cannot.
+features that are one-hot codes of the true sub-action, so a correct refinement must
+move a cut that sits on a cell edge to the true frame; a broken objective cannot.
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from moground.grounding.baselines import changepoint_segments, uniform_segments
 from moground.grounding.metrics import iou
 from moground.grounding.methods import run_method
-from moground.grounding.masks import ZomgConfig, decode_masks, optimise_masks
+from moground.grounding.refine import RefineConfig, refine_cuts
 
 
 class OracleEncoder:
@@ -52,21 +52,62 @@ def truth_labels(spans, t):
     return lab
 
 
-@pytest.mark.parametrize("spans", [[(0, 40), (40, 70), (70, 160)], [(10, 90), (100, 120), (125, 150)]])
-def test_zomg_moves_wrong_boundaries_to_the_truth(spans):
-    t = 160
+@pytest.mark.parametrize("spans", [[(0, 43), (43, 77), (77, 160)], [(0, 96), (96, 121), (121, 150)]])
+def test_refinement_moves_cell_edge_cuts_to_the_true_frames(spans):
+    """Cuts on 10-frame cell edges next to the truth end on the true frames (the
+    oracle's text term alone decides: no novelty)."""
+    t = spans[-1][1]
     enc = OracleEncoder(truth_labels(spans, t))
-    motion = enc.motion()
     text = enc.encode_text(["a0", "a1", "a2"])
-    feats = enc.frame_features(motion)
-    init = uniform_segments(t, 3)
-    masks, info = optimise_masks(enc, feats, text, init, min_len=10, cfg=ZomgConfig(steps=200))
-    segs = decode_masks(masks, min_len=10)
-    ious = [iou(a, b) for a, b in zip(segs, spans)]
-    init_ious = [iou(a, b) for a, b in zip(init, spans)]
-    assert min(ious) > 0.8, (segs, ious)
-    assert np.mean(ious) > np.mean(init_ious) + 0.1
-    assert torch.allclose(masks.sum(0), torch.ones(t), atol=1e-5)
+    feats = enc.frame_features(enc.motion())
+    cells = [(round(s, -1), round(e, -1)) for s, e in spans]
+    cells[-1] = (cells[-1][0], t)
+    assert cells != spans
+    segs = refine_cuts(enc, feats, text, cells, np.zeros(t), step=10, min_len=10, cfg=RefineConfig(w_novelty=0.0))
+    assert segs == spans
+
+
+def test_refinement_stays_within_its_radius_and_keeps_segments_long_enough():
+    spans = [(0, 40), (40, 70), (70, 160)]
+    enc = OracleEncoder(truth_labels(spans, 160))
+    text = enc.encode_text(["a0", "a1", "a2"])
+    feats = enc.frame_features(enc.motion())
+    start = [(0, 60), (60, 100), (100, 160)]  # 20-30 frames off: more than one 10-frame cell
+    segs = refine_cuts(enc, feats, text, start, np.zeros(160), step=10, min_len=10)
+    assert [e for _, e in segs[:-1]] == [50, 90]  # as far toward the truth as one cell allows
+    assert segs[0][0] == 0 and segs[-1][1] == 160
+    assert all(b[0] == a[1] for a, b in zip(segs, segs[1:]))
+    tight = refine_cuts(enc, feats, text, [(0, 12), (12, 100), (100, 160)], np.zeros(160), step=10, min_len=10)
+    assert all(e - s >= 10 for s, e in tight)
+
+
+def test_a_heavy_novelty_weight_pulls_the_cut_to_the_motion_change():
+    """Weighted heavily, a novelty peak six frames off outweighs the text's exact cut;
+    with no novelty weight the text keeps the cut where it is."""
+    spans = [(0, 80), (80, 160)]
+    enc = OracleEncoder(truth_labels(spans, 160))
+    text = enc.encode_text(["a0", "a1"])
+    feats = enc.frame_features(enc.motion())
+    novelty = np.zeros(160)
+    novelty[86] = 1.0
+    moved = refine_cuts(enc, feats, text, [(0, 80), (80, 160)], novelty, step=10, min_len=10,
+                        cfg=RefineConfig(w_novelty=100.0))
+    assert moved[0][1] == 86
+    kept = refine_cuts(enc, feats, text, [(0, 80), (80, 160)], novelty, step=10, min_len=10,
+                       cfg=RefineConfig(w_novelty=0.0))
+    assert kept[0][1] == 80
+
+
+def test_zomg_refines_what_fused_cut_on_cells():
+    spans = [(0, 47), (47, 103), (103, 160)]
+    enc = OracleEncoder(truth_labels(spans, 160))
+    text = enc.encode_text(["a0", "a1", "a2"])
+    fused = run_method("fused", enc, enc.motion(), text, min_len=10)
+    zomg = run_method("zomg", enc, enc.motion(), text, min_len=10)
+    assert zomg.info["fused_segments"] == fused.segments
+    assert all(e % 10 == 0 for _, e in fused.segments)  # cell edges (0.5 s at 20 fps)
+    assert np.mean([iou(a, b) for a, b in zip(zomg.segments, spans)]) > np.mean(
+        [iou(a, b) for a, b in zip(fused.segments, spans)])
 
 
 def test_zomg_single_query_finds_its_span_inside_a_long_clip():

@@ -97,3 +97,33 @@ def test_short_takes_with_many_sub_actions_get_no_empty_segment(t_count, k_count
         segs = run_method(method, enc, motion, text, min_len=2).segments
         assert segs[0][0] == 0 and segs[-1][1] == t_count, (method, segs)
         assert all(e > s for s, e in segs) and all(a[1] == b[0] for a, b in zip(segs, segs[1:])), (method, segs)
+
+
+class PoolOnly:
+    """The real encoder seen through ``pool`` alone (no ``pool_spans`` fast path)."""
+
+    def __init__(self, encoder):
+        self.encoder, self.fps = encoder, encoder.fps
+
+    def pool(self, feats, weights):
+        return self.encoder.pool(feats, weights)
+
+
+@pytest.mark.parametrize("t_count,k_count,step", [(400, 3, 10), (2600, 2, 40)])
+def test_the_builtin_fast_span_pooling_matches_pool(data_dir, t_count, k_count, step):
+    """``pool_spans`` (prefix sums) gives the table ``pool`` with 0/1 masks gives, on real
+    motion, also when a long take is pooled every other frame (2,600 frames > 2,400)."""
+    from moground.bench.realchains import load_takes
+    from moground.encoders import load_encoder
+
+    enc = load_encoder("builtin")
+    # four takes end to end: long enough for the every-other-frame case
+    motion = torch.from_numpy(np.concatenate([t.motion for t in load_takes(data_dir)])[:t_count])
+    with torch.no_grad():
+        feats = enc.frame_features(motion)
+    text = enc.encode_text(["walk", "jump", "punch"][:k_count])
+    fast = span_similarity(enc, feats, text, step)
+    plain = span_similarity(PoolOnly(enc), feats, text, step)
+    assert np.array_equal(np.isnan(fast), np.isnan(plain))
+    assert np.nanmax(np.abs(fast - plain)) < 1e-3
+    assert (np.nanargmax(fast[0]) == np.nanargmax(plain[0]))

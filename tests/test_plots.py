@@ -56,7 +56,7 @@ def test_trace_only_when_asked(engine, real_run):
     assert [s.start_frame for s in plain.segments] == [s.start_frame for s in traced.segments]
     tr = traced.trace
     k, t = len(take.actions), tr.times_s.shape[0]
-    assert tr.similarity.shape == (k, t) and tr.masks.shape == (k + 1, t)
+    assert tr.similarity.shape == (k, t)
     assert tr.energy.shape == (t,) and tr.novelty.shape == (t,)
     assert np.isfinite(tr.similarity).all() and 0.0 <= tr.novelty.min() and tr.novelty.max() <= 1.0
 
@@ -77,12 +77,12 @@ def test_timeline_of_a_real_take(real_run, tmp_path):
     _no_overlap(fig, _labels(fig, "truth-label"))
 
 
-def _fake_result(segments, k=3, t=200, masks=True):
+def _fake_result(segments, k=3, t=200):
     trace = GroundingTrace(
         phrases=[s["label"] for s in segments], fps=20.0, times_s=np.arange(t) / 20.0, source_fps=30.0,
         frame_start=100.0, duration_s=t / 20.0, energy=np.abs(np.sin(np.arange(t) / 7.0)),
         novelty=np.linspace(0, 1, t), similarity=np.random.default_rng(0).normal(size=(k, t)) * 0.1,
-        masks=np.full((k + 1, t), 1.0 / (k + 1)) if masks else None, method="zomg",
+        method="fused",
     )
     return {"segments": segments, "trace": trace}
 
@@ -101,10 +101,10 @@ def test_low_confidence_is_marked_and_crowded_labels_do_not_overlap():
     assert bars[0].get_facecolor()[:3] == pytest.approx(matplotlib.colors.to_rgb(OKABE_ITO[0]))
 
 
-def test_segments_without_new_fields_and_without_masks():
+def test_segments_without_new_fields():
     segs = [{"label": "walk", "start_s": 0.0, "end_s": 4.0, "score": 0.9},
             {"label": "jump", "start_s": 4.0, "end_s": 10.0, "score": 0.8}]
-    fig = plot_timeline(_fake_result(segs, k=2, masks=False), None, truth=[
+    fig = plot_timeline(_fake_result(segs, k=2), None, truth=[
         {"label": "walk", "start_s": 0.0, "end_s": 5.0}, {"label": "jump", "start_s": 5.0, "end_s": 10.0}])
     assert len(_artists(fig, "segment")) == 2 and len(_artists(fig, "truth")) == 2
     assert any("IoU 0.80" in t.get_text() for t in _labels(fig, "truth-label"))

@@ -30,16 +30,16 @@ def test_real_engine_grounds_a_real_clip_over_the_wire(real_server):
     from moground.io.shards import load_bandai_clip
 
     clip = load_bandai_clip("dataset-1_bow_active_001")
-    opts = {"steps": 5}
+    opts = {"min_segment_s": 1.0}
     prompt = "walk forward, then bow, then wave"
     with Client(real_server.address, timeout_s=120, retries=0) as c:
         info = c.info()
-        assert info["engine"]["device"] == "cpu" and "zomg" in info["engine"]["methods"]
+        assert info["engine"]["device"] == "cpu" and "fused" in info["engine"]["methods"]
         z = c.ground(y_up_to_z_up(clip.positions), clip.joint_names, clip.parents, clip.fps, 1001.0,
                      prompt=prompt, options=opts)
         y = c.ground(clip.positions, clip.joint_names, clip.parents, clip.fps, 1001.0,
                      prompt=prompt, options=opts, up_axis="Y")
-    assert z["sub_actions"] == ["walk forward", "bow", "wave"] and z["method"] == "zomg"
+    assert z["sub_actions"] == ["walk forward", "bow", "wave"] and z["method"] == "fused"
     starts = [s["start_frame"] for s in z["segments"]]
     assert [s["label"] for s in z["segments"]] == z["sub_actions"] and starts == sorted(starts)
     assert 1001.0 <= starts[0] and z["segments"][-1]["end_frame"] <= 1001.0 + clip.num_frames

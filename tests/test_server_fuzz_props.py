@@ -101,7 +101,7 @@ def ground_request(draw):
     header["prompt"] = draw(maybe(st.just("walk then jump"), TEXT | st.none()))
     header["actions"] = draw(st.one_of(st.none(), st.just([f"act {i}" for i in range(k)]),
                                        st.lists(TEXT, max_size=20), ANY))
-    header["method"] = draw(maybe(st.just("zomg"), TEXT))
+    header["method"] = draw(maybe(st.just("fused"), TEXT))
     header["options"] = draw(maybe(st.just({}), st.dictionaries(
         st.sampled_from(["steps", "tau", "lr", "min_segment_s", "expand_phrases", "\ud800", ""]),
         ANY, max_size=3) | ANY))

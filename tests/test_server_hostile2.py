@@ -55,8 +55,6 @@ def _ground(**changes) -> list[bytes]:
     ("fps", lambda: _ground(**{"motion.fps": HUGE}), "bad_motion"),
     ("units_to_m", lambda: _ground(**{"motion.units_to_m": HUGE}), "bad_motion"),
     ("frame_start", lambda: _ground(**{"motion.frame_start": -HUGE}), "bad_motion"),
-    ("steps", lambda: _ground(options={"steps": HUGE}), "bad_request"),
-    ("tau", lambda: _ground(options={"tau": HUGE}), "bad_request"),
     ("min_segment_s", lambda: _ground(options={"min_segment_s": HUGE}), "bad_request"),
     ("search top", lambda: search_frames("h", **{"options.top": HUGE}), "bad_request"),
     ("search min_s", lambda: search_frames("h", **{"options.min_s": HUGE}), "bad_request"),

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import torch
 
-from .wire.methods import DEFAULT_METHOD, METHODS
+from .wire.methods import DEFAULT_METHOD, METHOD_SUMMARIES, METHODS
 from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
@@ -29,7 +29,6 @@ from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.settings import decoder_settings_for
 from .grounding.trace import build_trace
-from .grounding.masks import ZomgConfig
 from .canonical import canonical_motion
 from .motion import MotionClip
 from .wire.options import GroundOptions
@@ -46,12 +45,10 @@ class GroundingEngine:
         encoder: str = "builtin",
         encoder_path: str | None = None,
         device: str = "cpu",
-        seed: int = 0,
         llm: LLMConfig | None = None,
         **encoder_options: Any,
     ) -> None:
         self.device = device
-        self.seed = seed
         self.llm = llm
         self.encoder_name = encoder
         self.encoder = load_encoder(encoder, encoder_path, device=device, **encoder_options)
@@ -74,6 +71,7 @@ class GroundingEngine:
             "device": self.device,
             "default_method": DEFAULT_METHOD,
             "methods": list(METHODS),
+            "default_method_does": METHOD_SUMMARIES[DEFAULT_METHOD],
             "encoders": available_encoders(),
             "encoder": public_description(self.encoder),
             "decoder": {"settings": ("tuned for " + self.fused_tuned_for if self.fused_tuned_for
@@ -113,13 +111,12 @@ class GroundingEngine:
             motion = torch.from_numpy(np.ascontiguousarray(prepared.positions)).to(self.device)
         with _timed(timings, "text_ms"):
             text = encode_phrases(self.encoder, phrases, expand=opts.expand_phrases)
-        zcfg = ZomgConfig(seed=self.seed, **opts.zomg_overrides())
         feats = None
         if trace:
             with _timed(timings, "encoder_ms"):
                 with torch.no_grad():
                     feats = self.encoder.frame_features(motion)
-        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, zomg=zcfg, fused=self.fused)
+        out = run_method(method, self.encoder, motion, text, min_len, feats=feats, fused=self.fused)
         timings.update(out.timings_ms)
         timings["total_ms"] = (time.perf_counter() - t_all) * 1e3
         if self.untrained:
@@ -128,7 +125,7 @@ class GroundingEngine:
         if trace:
             signals = build_trace(
                 self.encoder, motion, feats, text, phrases, prepared.times_s, clip.fps,
-                clip.frame_start, clip.duration_s, method, out.info.get("masks"),
+                clip.frame_start, clip.duration_s, method,
             )
         return GroundingResult(
             trace=signals,

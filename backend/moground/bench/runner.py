@@ -29,7 +29,7 @@ from ..grounding.methods import run_method
 from ..grounding.fused import FusedConfig
 from ..grounding.window import WindowBank, window_bank
 from ..grounding.metrics import R1_THRESHOLDS, extent_variants, frame_accuracy, iou, iou_excluding, recall_at
-from ..grounding.masks import ZomgConfig
+from ..grounding.refine import RefineConfig
 from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci
@@ -82,7 +82,7 @@ def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, te
     return classified, extent
 
 
-def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zomg: ZomgConfig | None = None,
+def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zomg: RefineConfig | None = None,
               controls: bool = True, progress=None, loto: dict[str, dict] | None = None,
               fused: FusedConfig | None = None) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
     """Every method on every case (and on its control phrases); returns the runs and
@@ -125,19 +125,18 @@ def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zo
     return runs, diag
 
 
-def settings_for(case: Case, zomg: ZomgConfig | None, loto: dict[str, dict] | None,
-                 base: FusedConfig | None = None) -> tuple[FusedConfig, ZomgConfig]:
+def settings_for(case: Case, zomg: RefineConfig | None, loto: dict[str, dict] | None,
+                 base: FusedConfig | None = None) -> tuple[FusedConfig, RefineConfig]:
     """The decoder settings a case is scored with: its leave-one-take-out settings for
-    realchains takes when given, else ``base`` (the shipped defaults), with ``zomg``
-    overrides."""
-    zomg = zomg or ZomgConfig()
+    realchains takes when given, else ``base`` (the shipped defaults), and ``zomg``'s
+    refinement settings."""
+    zomg = zomg or RefineConfig()
     base = base or FusedConfig()
     chosen = (loto or {}).get(case.clip_id) if case.set_name == "realchains" else None
     if not chosen:
         return base, zomg
     fused_keys = {f.name for f in fields(FusedConfig)}
-    return (replace(base, **{k: v for k, v in chosen.items() if k in fused_keys}),
-            replace(zomg, **{k: v for k, v in chosen.items() if k == "max_shift_s"}))
+    return replace(base, **{k: v for k, v in chosen.items() if k in fused_keys}), zomg
 
 
 def _by_clip(runs: list[CaseRun], value) -> list[np.ndarray]:

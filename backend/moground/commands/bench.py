@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only these case kinds (default: all), e.g. --kinds take for whole real takes and their typed rows")
     p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
-    p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
+    p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="zomg refinement settings, e.g. radius_cells=0.5 w_novelty=2")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")
     p.add_argument("--plots", metavar="DIR", help="write figures here: bench_summary.png (mIoU with CIs, "
                    "text-control gap, score reliability) and timelines/ (one ZOMG timeline per multi-segment case)")
@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..bench.typed_rows import with_typed_cases
     from ..encoders import load_encoder
+    from ..grounding.refine import RefineConfig
     from ..grounding.settings import decoder_settings_for
-    from ..grounding.masks import ZomgConfig
     from ..paths import data_root
 
     torch.manual_seed(args.seed)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
     cases = with_typed_cases(cases)  # every real-take set also grounded through its typed prompt
     cases = [c for c in cases if args.kinds is None or c.kind in args.kinds]
-    zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
+    zomg = RefineConfig(**parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
     # weights with decoder settings of their own (grounding.settings) are scored with them;
     # the leave-one-take-out settings were tuned for the default weights
@@ -115,18 +115,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def parse_settings(items: list[str]) -> dict:
-    """``["steps=200", "lr=0.1"]`` → typed ZomgConfig overrides."""
+    """``["radius_cells=0.5", "w_novelty=2"]`` → typed RefineConfig overrides."""
     from dataclasses import fields
 
     from ..wire.errors import BadRequest
-    from ..grounding.masks import ZomgConfig
+    from ..grounding.refine import RefineConfig
 
-    types = {f.name: f.type for f in fields(ZomgConfig)}
+    types = {f.name: f.type for f in fields(RefineConfig)}
     out = {}
     for item in items:
         key, _, value = item.partition("=")
         if key not in types:
-            raise BadRequest(f"unknown ZOMG setting {key!r}; known: {', '.join(types)}")
+            raise BadRequest(f"unknown zomg setting {key!r}; known: {', '.join(types)}")
         out[key] = int(value) if types[key] in (int, "int") else float(value)
     return out
 

@@ -12,7 +12,6 @@ from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..wire.errors import BadRequest, UnreadableFile
 from ..grounding.result import GroundingResult
 from ..wire.options import GroundOptions
-from ._argtypes import seed_arg
 from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 
@@ -26,12 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rig-map", help="JSON file mapping canonical joint names to the file's joint names")
     p.add_argument("--prompt", help="what happens, in order: 'walk in, pick up the box, sit down'")
     p.add_argument("--actions", nargs="+", metavar="PHRASE", help="ordered sub-actions; skips decomposition")
-    p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD)
+    p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+                   help=f"grounding method (default {DEFAULT_METHOD}: text and motion change cut together)")
     p.add_argument("--min-segment-s", type=option_arg("min_segment_s"), default=None,
                    help="shortest allowed segment (s), 0.05..600 (default 0.5)")
-    p.add_argument("--steps", type=option_arg("steps"), default=None, help="ZOMG optimisation steps, 1..5000")
     p.add_argument("--expand", action="store_true", help="embed phrases with their action-lexicon descriptions")
-    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="PNG", help="also draw a timeline picture of the run to this PNG file")
     p.add_argument("--truth", metavar="JSON", help="human boundaries [{label, start_s, end_s}]: "
@@ -77,12 +75,10 @@ def run(args: argparse.Namespace) -> int:
         encoder=args.encoder,
         encoder_path=args.encoder_path,
         device=args.device,
-        seed=args.seed,
         llm=llm_config_from_args(args),
         **encoder_options(args),
     )
-    options = GroundOptions.from_mapping({"min_segment_s": args.min_segment_s, "steps": args.steps,
-                                          "expand_phrases": args.expand})
+    options = GroundOptions.from_mapping({"min_segment_s": args.min_segment_s, "expand_phrases": args.expand})
     result = engine.ground(
         clip, prompt=args.prompt, actions=args.actions, method=args.method,
         rig_override=load_rig_map(args.rig_map), options=options, trace=bool(args.plot),

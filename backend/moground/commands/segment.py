@@ -51,7 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per backend request")
     p.add_argument("--file-timeout", type=float, default=1800.0, help="seconds per file")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="engine option sent with every request (e.g. steps=60; "
+                   help="engine option sent with every request (e.g. min_segment_s=1; "
                    "see docs/protocol.md for the options and their ranges); repeatable")
     p.add_argument("--export-actions", action="store_true",
                    help="also bake one action per sub-action (named after it) into each saved file")

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..wire.errors import MoGroundError
 from ..wire.protocol import DEFAULT_ADDRESS as DEFAULT_BIND
-from ._argtypes import number_arg, seed_arg
+from ._argtypes import number_arg
 from ._common import add_encoder_args, encoder_options
 
 
@@ -25,7 +25,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--bind", default=DEFAULT_BIND, help=f"endpoint to listen on (default {DEFAULT_BIND})")
     p.add_argument("--workers", type=number_arg(int, 1), default=1, help="worker processes, each loads the model once (default 1)")
-    p.add_argument("--seed", type=seed_arg, default=0, help="random seed of the engine (default 0)")
     p.add_argument("--curve-keys", default=None, metavar="DIR",
                    help="enable CURVE: DIR/server.key_secret and DIR/authorized_clients/*.key")
     p.add_argument("--queue", type=number_arg(int, 0), default=16, help="requests that may wait for a worker before `busy` (default 16)")
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = ServerConfig(
         bind=args.bind, workers=args.workers, device=args.device, encoder=args.encoder,
         encoder_path=args.encoder_path, encoder_options=encoder_options(args),
-        llm=None if llm is None else asdict(llm), seed=args.seed, curve_keys=args.curve_keys, queue=args.queue,
+        llm=None if llm is None else asdict(llm), curve_keys=args.curve_keys, queue=args.queue,
         deadline_s=args.deadline, drain_s=args.drain, engine_factory=args.engine_factory or DEFAULT_FACTORY,
         ray=args.ray, ray_address=args.ray_address, parent_pid=args.parent_pid,
         indexes=parse_indexes(args.index),

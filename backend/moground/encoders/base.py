@@ -39,6 +39,11 @@ class MotionTextEncoder(Protocol):
         """[K, D] unit-norm motion embeddings from [K, T] non-negative weights;
         differentiable in ``weights``."""
 
+    # Optional, not part of the protocol: ``pool_spans(feats, starts, ends) -> [N, D]``,
+    # the same as ``pool`` with N masks that are 1 on [start, end) and 0 elsewhere, but
+    # faster. The fused decoder's span table uses it when an encoder has it
+    # (``grounding.spans``); encoders without it are pooled through ``pool``.
+
     def describe(self) -> dict[str, Any]:
         """What was loaded: parameter counts, paths, whether weights are trained."""
 

@@ -104,6 +104,27 @@ class MaskedAttentionPool(nn.Module):
         out = F.normalize(pooled, dim=-1)
         return out[0] if squeeze else out
 
+    def forward_spans(self, feats: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor) -> torch.Tensor:
+        """``forward`` for N 0/1 masks that are each one contiguous span [start, end) of
+        ``feats`` [T, H] → [N, D], in O(N·H) instead of O(N·T·H): the attention sums
+        come from prefix sums (float64, so differences of them stay exact to float32),
+        including the 1e-8 weight ``forward`` gives frames outside the mask."""
+        score = self.score(feats).squeeze(-1).double()
+        exp = torch.exp(score - score.max())  # [T]
+        f64 = feats.double()
+        zero = f64.new_zeros(1, f64.shape[1])
+        cum_ef = torch.cat([zero, torch.cumsum(exp[:, None] * f64, 0)])  # [T+1, H]
+        cum_e = torch.cat([exp.new_zeros(1), torch.cumsum(exp, 0)])
+        leak = float(torch.tensor(1e-8, dtype=feats.dtype).log().exp())  # what forward's clamp leaves
+        in_ef, in_e = cum_ef[ends] - cum_ef[starts], cum_e[ends] - cum_e[starts]
+        attn_f = (in_ef + leak * (cum_ef[-1] - in_ef)) / (in_e + leak * (cum_e[-1] - in_e))[:, None]
+        if self.mix is not None:
+            share = torch.sigmoid(self.mix).double()
+            cum_f = torch.cat([zero, torch.cumsum(f64, 0)])
+            mean_f = (cum_f[ends] - cum_f[starts]) / (ends - starts).clamp_min(1)[:, None].double()
+            attn_f = (1 - share) * attn_f + share * mean_f
+        return F.normalize(self.proj(attn_f.to(feats.dtype)), dim=-1)
+
 
 class TextHead(nn.Module):
     """Trainable projection of MiniLM sentence embeddings into the joint space."""
@@ -151,6 +172,10 @@ class BuiltinEncoder(nn.Module):
 
     def pool(self, feats: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         return self.pooler(feats, weights)
+
+    def pool_spans(self, feats: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor) -> torch.Tensor:
+        """Optional fast path of ``pool`` for contiguous 0/1 masks (``grounding.spans``)."""
+        return self.pooler.forward_spans(feats, starts, ends)
 
     def describe(self) -> dict[str, Any]:
         count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731

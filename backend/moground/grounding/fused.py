@@ -110,11 +110,16 @@ def single_query_span(evidence: np.ndarray, novelty: np.ndarray, min_len: int, f
 
 def fused_method(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor, min_len: int,
                  cfg: FusedConfig | None = None) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
-    """(segments, evidence [K, T], novelty [T]) for one take."""
+    """(segments, evidence [K, T], novelty [T]) for one take (evidence all 0 when the
+    settings give it no weight)."""
     cfg = cfg or FusedConfig()
-    evidence = evidence_curves(encoder, feats, text, cfg.scales_s)
+    k_count = text.shape[0]
+    if k_count == 1 or cfg.w_text:
+        evidence = evidence_curves(encoder, feats, text, cfg.scales_s)
+    else:  # the cut DP weighs evidence by w_text = 0: skip pooling the windows
+        evidence = np.zeros((k_count, feats.shape[0]))
     novelty = novelty_curve(feats, int(round(cfg.novelty_window_s * encoder.fps)))
     spans = None
-    if text.shape[0] > 1 and cfg.w_span:
-        spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg, text.shape[0]))
+    if k_count > 1 and cfg.w_span:
+        spans = span_similarity(encoder, feats, text, dp_step(feats.shape[0], encoder.fps, cfg, k_count))
     return fused_segments(evidence, novelty, min_len, encoder.fps, cfg, spans), evidence, novelty

@@ -1,13 +1,15 @@
 """One entry point per grounding method, so the engine and the benchmark run the very
-same code: ``zomg`` (the product), ``fused`` (its starting point: text and motion change
-decoded together), ``changepoint``, ``window`` and ``uniform``.
+same code: ``fused`` (the default, ``result.DEFAULT_METHOD``: text and motion change
+decoded together by a cut DP on 0.5 s cells), ``zomg`` (the fused cuts moved to source
+frames by the contrastive mask objective, ``refine``), ``changepoint``, ``window`` and
+``uniform``.
 
 Every method's segments are scored the same way (``scored``): the text score
 (``scoring.segment_scores``) times, when the prompt has several sub-actions, the sharpness
 of the motion change at the segment's weaker cut (``novelty.cut_sharpness``).
-With ``max_shift_s`` 0 (tuned, docs/tuning/tune_fused.log) ZOMG's masks move no
-boundary and enter no score: ``zomg`` returns what ``fused`` does, and the masks are
-kept for the timeline pictures."""
+``zomg`` moves nearly every cut by a fraction of a cell but is no better than ``fused`` on
+either real-take family (paired CIs include 0, docs/tuning/masks_vs_fused.md), so it is
+not the default."""
 
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ from ..encoders.base import MotionTextEncoder
 from ..wire.errors import BadRequest
 from ..wire.methods import METHODS
 from .baselines import changepoint_segments, uniform_segments
-from .fused import FusedConfig, fused_method
-from .masks import ZomgConfig, decode_masks, limit_shift, optimise_masks
+from .fused import FusedConfig, dp_step, fused_method
 from .novelty import CUT_RADIUS_S, cut_sharpness, novelty_curve
+from .refine import RefineConfig, refine_cuts
 from .scoring import segment_scores
 from .window import WindowBank, window_scores, window_segments
 
@@ -49,7 +51,7 @@ def run_method(
     text: torch.Tensor,
     min_len: int,
     feats: torch.Tensor | None = None,
-    zomg: ZomgConfig | None = None,
+    zomg: RefineConfig | None = None,
     fused: FusedConfig | None = None,
     windows: WindowBank | None = None,
 ) -> MethodOutput:
@@ -84,12 +86,10 @@ def run_method(
     if method == "fused":
         return scored(encoder, feats, text, init, novelty, fused, timings)
     t0 = time.perf_counter()
-    zomg = zomg or ZomgConfig()
-    with torch.enable_grad():
-        masks, info = optimise_masks(encoder, feats, text, init, min_len, zomg)
-    segs = limit_shift(decode_masks(masks, min_len, stride=info["stride"]), init, int(round(zomg.max_shift_s * encoder.fps)))
-    timings["optimise_ms"] = (time.perf_counter() - t0) * 1e3
-    info["masks"] = masks  # [K+1, T], already computed: kept for pictures (moground.plots)
+    step = dp_step(t_count, encoder.fps, fused, k)
+    segs = refine_cuts(encoder, feats, text, init, novelty, step, min_len, zomg)
+    timings["refine_ms"] = (time.perf_counter() - t0) * 1e3
+    info = {"fused_segments": init}
     return scored(encoder, feats, text, segs, novelty, fused, timings, info)
 
 
@@ -97,12 +97,10 @@ def scored(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor, 
            novelty: np.ndarray | None, fused: FusedConfig, timings: dict[str, float],
            info: dict | None = None) -> MethodOutput:
     """The method's output with every segment's score: its text score, times the cut
-    sharpness when K > 1 (a single query's span has no forced cut). ZOMG's mask
-    membership is not part of it: on development data it lowered the AUROC for every set
-    (docs/tuning/segment_score.md). Both parts are kept in ``info`` so the confidence
+    sharpness when K > 1 (a single query's span has no forced cut). Both parts are kept in ``info`` so the confidence
     flag can say which one is weak."""
     info = info if info is not None else {}
-    text_scores = segment_scores(encoder, feats, text, segs, None)
+    text_scores = segment_scores(encoder, feats, text, segs)
     sharp = [1.0] * len(segs)
     if len(segs) > 1:
         if novelty is None:

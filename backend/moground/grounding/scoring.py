@@ -17,14 +17,12 @@ def segment_scores(
     feats: torch.Tensor,
     text: torch.Tensor,
     segments: list[tuple[int, int]],
-    masks: torch.Tensor | None,
     tau: float = 0.07,
 ) -> list[float]:
     """Score in [0, 1] per segment.
 
     The probability that the segment's pooled motion matches its own phrase rather
-    than the prompt's other phrases or the rest of the clip (softmax at ``tau``),
-    times the mean soft-mask membership of its frames when masks are given. A lone
+    than the prompt's other phrases or the rest of the clip (softmax at ``tau``). A lone
     phrase whose span covers the whole clip also competes with everyday actions
     (``contrast``): with no other phrase and no rest of the clip it had nothing to lose to.
     """
@@ -45,7 +43,5 @@ def segment_scores(
         for i, (s, e) in enumerate(segments):
             logits = torch.cat([sims[i], pooled[i] @ others.T, rest_own[i : i + 1]]) / tau
             p = float(torch.softmax(logits, 0)[i])
-            if masks is not None and e > s:
-                p *= float(masks[i, s:e].mean())
             scores.append(min(1.0, max(0.0, p)))
     return scores

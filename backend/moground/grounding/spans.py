@@ -24,6 +24,19 @@ from ..encoders.base import MotionTextEncoder
 MAX_SPAN_SHARE = 3.0
 MAX_POOL_FRAMES = 2400
 CHUNK = 512
+FAST_CHUNK = 16_384  # spans per pool_spans call: [N, H] rows, no [N, T] masks
+
+
+def pooled_range(edges: np.ndarray, sub: int, pooled_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first, end) indices into ``feats[::sub]`` of the frames inside each span of
+    ``edges`` [N, 2] (frames [a, b)); a span with no such frame (shorter than the
+    pooling stride) takes the frames within ``sub`` of it instead."""
+    first = np.minimum(-(-edges[:, 0] // sub), pooled_count)
+    end = np.minimum(-(-edges[:, 1] // sub), pooled_count)
+    empty = end <= first
+    first[empty] = np.maximum(-(-(edges[empty, 0] - sub) // sub), 0)
+    end[empty] = np.minimum(-(-(edges[empty, 1] + sub) // sub), pooled_count)
+    return first, end
 
 
 def max_span_cells(cells: int, k_count: int) -> int:
@@ -53,16 +66,20 @@ def span_similarity(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch
     pairs = span_pairs(cells, max_span_cells(cells, k_count))
     sub = -(-t_count // MAX_POOL_FRAMES)  # pool every sub-th frame of a very long take
     pooled_feats = feats[::sub]
-    frame = torch.arange(pooled_feats.shape[0], device=feats.device)[None, :] * sub
-    edges = torch.as_tensor(np.minimum(pairs * step, t_count), device=feats.device)
+    first, end = pooled_range(np.minimum(pairs * step, t_count), sub, pooled_feats.shape[0])
+    fast = getattr(encoder, "pool_spans", None)  # optional (encoders.base): same result, no [N, T] masks
+    frame = torch.arange(pooled_feats.shape[0], device=feats.device)[None, :]
+    chunk = CHUNK if fast is None else FAST_CHUNK
     sims = []
     with torch.no_grad():
-        for i in range(0, len(pairs), CHUNK):
-            lo, hi = edges[i : i + CHUNK, :1], edges[i : i + CHUNK, 1:]
-            weights = ((frame >= lo) & (frame < hi)).float()
-            empty = weights.sum(1) == 0  # a span shorter than the pooling stride
-            weights[empty] = ((frame >= lo[empty] - sub) & (frame < hi[empty] + sub)).float()
-            sims.append((encoder.pool(pooled_feats, weights) @ text.T).cpu())
+        for i in range(0, len(pairs), chunk):
+            lo = torch.as_tensor(first[i : i + chunk], device=feats.device)
+            hi = torch.as_tensor(end[i : i + chunk], device=feats.device)
+            if fast is not None:
+                pooled = fast(pooled_feats, lo, hi)
+            else:
+                pooled = encoder.pool(pooled_feats, ((frame >= lo[:, None]) & (frame < hi[:, None])).float())
+            sims.append((pooled @ text.T).cpu())
     sims_np = torch.cat(sims).numpy().T.astype(np.float64)  # [K, N]
     sims_np = (sims_np - sims_np.mean(1, keepdims=True)) / (sims_np.std(1, keepdims=True) + 1e-6)
     out = np.full((k_count, cells + 1, cells + 1), np.nan)

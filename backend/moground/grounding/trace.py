@@ -1,8 +1,8 @@
 """Per-frame signals behind one grounding run, for pictures (``--plot``).
 
 Computed only when a caller asks (``GroundingEngine.ground(..., trace=True)``), from
-what the run already has (canonical motion, frame features, phrase embeddings, the
-soft masks): a normal request pays nothing for them. Everything is numpy, on the
+what the run already has (canonical motion, frame features, phrase embeddings): a
+normal request pays nothing for them. Everything is numpy, on the
 encoder's frame grid, with ``times_s`` giving each frame's time in the source clip.
 No matplotlib here: the engine may import this module, the server never draws.
 """
@@ -30,12 +30,10 @@ class GroundingTrace:
     fps: encoder frame rate; times_s: [T] source seconds of each encoder frame.
     source_fps / frame_start: to label the axis in the source's own frame numbers.
     energy: [T] mean joint speed (m/s) of the canonical skeleton.
-    novelty: [T] the text-free motion-change curve in [0, 1] (the change-point split
-        that ZOMG starts from, and the ``changepoint`` baseline, cut at its peaks).
+    novelty: [T] the text-free motion-change curve in [0, 1]: the fused decoder's
+        novelty term, and what the ``changepoint`` baseline cuts at.
     similarity: [K, T] cosine similarity of each phrase with the motion in a
         ``SIMILARITY_WINDOW_S`` window around each frame.
-    masks: [K+1, T] ZOMG's final soft masks (last row: background), or None for
-        methods without masks.
     """
 
     phrases: list[str]
@@ -47,7 +45,6 @@ class GroundingTrace:
     energy: np.ndarray
     novelty: np.ndarray
     similarity: np.ndarray
-    masks: np.ndarray | None
     method: str
 
 
@@ -100,7 +97,6 @@ def build_trace(
     frame_start: float,
     duration_s: float,
     method: str,
-    masks: torch.Tensor | None = None,
 ) -> GroundingTrace:
     fps = float(encoder.fps)
     return GroundingTrace(
@@ -113,6 +109,5 @@ def build_trace(
         energy=joint_speed(motion, fps),
         novelty=novelty_curve(feats, int(round(NOVELTY_WINDOW_S * fps))).astype(np.float64),
         similarity=local_similarity(encoder, feats, text),
-        masks=None if masks is None else masks.detach().float().cpu().numpy(),
         method=method,
     )

@@ -4,7 +4,7 @@
   over clips, as the bench computes it), the text-control gap (method − the same
   method on deranged phrases, paired CI), and a reliability diagram of segment scores
   (share of segments with IoU ≥ 0.5 per score bin).
-* one timeline per multi-segment case (``timelines/``), ZOMG re-run with its trace.
+* one timeline per multi-segment case (``timelines/``), the default method re-run with its trace.
 
 Works from the bench's JSON payload: ``sets`` → ``{set: {"methods": {method: {"miou":
 [est, lo, hi] | float, "gap": [est, lo, hi], "control_miou": ..., "auroc": ...}}}}`` and
@@ -186,10 +186,12 @@ def _slug(text: str) -> str:
 
 
 def case_timeline(encoder, case, path, zomg=None, min_segment_s: float = 0.5):
-    """Re-run ZOMG on one bench case with its trace and draw it against the case's truth."""
+    """Re-run the default method on one bench case with its trace and draw it against
+    the case's truth (``zomg``: the refinement settings when that method is the default)."""
     import torch
 
     from ..grounding.methods import run_method
+    from ..wire.methods import DEFAULT_METHOD
     from .timeline import plot_timeline
     from ..grounding.trace import build_trace
 
@@ -199,10 +201,10 @@ def case_timeline(encoder, case, path, zomg=None, min_segment_s: float = 0.5):
     with torch.no_grad():
         feats = encoder.frame_features(motion)
     min_len = max(1, int(round(min_segment_s * fps)))
-    out = run_method("zomg", encoder, motion, text, min_len, feats=feats, zomg=zomg)
+    out = run_method(DEFAULT_METHOD, encoder, motion, text, min_len, feats=feats, zomg=zomg)
     t_count = motion.shape[0]
     trace = build_trace(encoder, motion, feats, text, list(case.phrases), np.arange(t_count) / fps, fps, 0.0,
-                        t_count / fps, "zomg", out.info.get("masks"))
+                        t_count / fps, DEFAULT_METHOD)
     segments = [{"label": p, "index": i, "start_s": s / fps, "end_s": e / fps, "score": sc}
                 for i, (p, (s, e), sc) in enumerate(zip(case.phrases, out.segments, out.scores))]
     labels = list(getattr(case, "labels", None) or case.phrases)

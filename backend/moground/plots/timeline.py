@@ -203,15 +203,6 @@ def plot_timeline(
     pad = 0.05 * max(hi - lo, 1e-3)
     for i in range(k):
         ax = axes[2 + i]
-        colour = OKABE_ITO[i % len(OKABE_ITO)]
-        if trace.masks is not None:
-            twin = ax.twinx()
-            twin.fill_between(t, trace.masks[i], color=colour, alpha=0.35, linewidth=0, step="mid")
-            twin.set_ylim(0, 1.02)
-            twin.set_yticks([0, 1])
-            twin.tick_params(labelsize=7)
-            ax.set_zorder(twin.get_zorder() + 1)
-            ax.patch.set_visible(False)
         ax.plot(t, trace.similarity[i], color="black", linewidth=1.0)
         ax.set_ylim(lo - pad, hi + pad)
         ax.tick_params(labelsize=7)
@@ -239,7 +230,6 @@ def plot_timeline(
     if title:
         fig.text(LEFT, 1 - 0.1 / total, title, fontsize=11, ha="left", va="top")
     legend = ("numbered rows: phrase–motion similarity in a 2 s window (line, left scale)"
-              + ("; final soft mask (fill, right scale 0–1)" if trace.masks is not None else "")
               + ". Dashed: chosen boundaries" + ("; dotted: human boundaries" if truth else "")
               + ". Hatched bar, '!': low confidence.")
     fig.text(LEFT, 1 - 0.32 / total, legend, fontsize=8, color="0.3", ha="left", va="top")

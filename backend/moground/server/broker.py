@@ -56,7 +56,6 @@ class ServerConfig:
     encoder_path: str | None = None
     encoder_options: dict = field(default_factory=dict)  # e.g. TMR stats_dir, distilbert_dir
     llm: dict | None = None  # LLMConfig fields; plain data so it crosses to worker processes
-    seed: int = 0
     curve_keys: str | None = None
     queue: int = 16             # requests waiting for a worker; more get `busy`
     deadline_s: float = 120.0   # from receipt to reply; past it the client gets `timeout`
@@ -71,7 +70,7 @@ class ServerConfig:
 
     def factory_kwargs(self) -> dict:
         kwargs = {
-            "encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device, "seed": self.seed,
+            "encoder": self.encoder, "encoder_path": self.encoder_path, "device": self.device,
             "encoder_options": dict(self.encoder_options), "llm": self.llm,
         }
         if self.indexes:  # only then: engine factories without search keep working

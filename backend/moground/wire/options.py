@@ -39,9 +39,6 @@ class OptionRange:
 
 OPTION_RANGES: dict[str, OptionRange] = {
     "min_segment_s": OptionRange(float, 0.05, 600.0, help="shortest segment in seconds (default 0.5)"),
-    "steps": OptionRange(int, 1, 5000, help="ZOMG optimisation steps (default 120)"),
-    "lr": OptionRange(float, 0.0, 10.0, low_open=True, help="ZOMG learning rate (default 0.15)"),
-    "tau": OptionRange(float, 1e-3, 10.0, help="ZOMG contrastive temperature (default 0.07)"),
     "expand_phrases": OptionRange(bool, help="embed phrases with their action-lexicon descriptions"),
 }
 """Every option a ground request may carry, its type and valid range (docs/protocol.md)."""
@@ -87,9 +84,6 @@ class GroundOptions:
     """The options of one request; ``None`` means the method's own default."""
 
     min_segment_s: float = 0.5
-    steps: int | None = None
-    lr: float | None = None
-    tau: float | None = None
     expand_phrases: bool = False
 
     def __post_init__(self) -> None:
@@ -114,10 +108,6 @@ class GroundOptions:
         """The options that differ from the defaults (what goes on the wire)."""
         default = GroundOptions()
         return {k: v for k, v in asdict(self).items() if v != getattr(default, k)}
-
-    def zomg_overrides(self) -> dict[str, Any]:
-        """The ZomgConfig fields these options set."""
-        return {k: getattr(self, k) for k in ("steps", "lr", "tau") if getattr(self, k) is not None}
 
     def min_frames(self, fps: float) -> int:
         """The shortest segment in frames at ``fps`` (at least one)."""

@@ -16,7 +16,7 @@ const JOB_TYPE = {
           description: "What happens in the takes, e.g. 'walk forward, then jump'" },
         { key: "backend", type: "string", required: true, default: "tcp://127.0.0.1:5757",
           description: "Address of a MoGround backend the workers can reach (moground serve)" },
-        { key: "method", type: "string", default: "zomg",
+        { key: "method", type: "string", default: "fused",
           description: "Grounding method" },
         { key: "blendfiles", type: "string", required: true,
           description: "The .blend files, one per line (or separated by ';'); relative ones are inside 'folder'" },
@@ -99,7 +99,7 @@ function jobScriptArgs(settings, file, prompt) {
         "--",
         "--input", file,
         "--prompt", prompt,
-        "--method", settings.method || "zomg",
+        "--method", settings.method || "fused",
         "--backend", settings.backend,
         "--timeout", String(settings.timeout || 300),
     ];
