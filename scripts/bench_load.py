@@ -10,7 +10,9 @@ p50/p95/p99 latency and the server's RSS (front end + workers) before and after.
 
 ``--hostile`` adds, after the load levels, the probes that used to crash or balloon the
 server (lone surrogates, a 0.01 fps take, one request id from three clients, six
-stalled 100 MiB uploads) and prints the front end's RSS before, at peak and after.
+stalled 100 MiB uploads) and prints the front end's RSS before, at peak and after;
+then issue 27's (``scripts/hostile_round2.py``): npz and BVH bombs, LLM endpoints that
+drip or redirect, a 6.6 MB upload at 150 KB/s, with time and peak RSS.
 
 The clip is the first 20 s of a real CMU trial from the shared data, sent Z-up as the
 add-on sends it; without the data, the project's procedural sample is repeated to 20 s.
@@ -262,6 +264,9 @@ def hostile_probes(address: str, stall_wait_s: float, clip: tuple) -> None:
     print(f"server still answers: {bool(ok and ok['ok'])}")
     sock.close()
     ctx.term()
+    import hostile_round2  # issue 27: file bombs, slow LLM endpoints, a slow upload
+
+    hostile_round2.run(address, front, rss_mb, clip)
 
 
 def main() -> int:

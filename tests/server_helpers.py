@@ -194,3 +194,16 @@ def search_frames(rid: str = "s", *, takes: int = 2, frames: int = 30, bones: in
         else:
             header[key] = val
     return P.encode_message(header, arrays)
+
+
+class LLMLightEngine(LightEngine):
+    """The light engine with the real decomposition, LLM included (``--llm-url``)."""
+
+    def decompose(self, prompt: str):
+        from moground.decompose import LLMConfig, decompose
+
+        return decompose(prompt, LLMConfig(**self.llm) if self.llm else None)
+
+
+def llm_light_engine(**kwargs) -> LLMLightEngine:
+    return LLMLightEngine(**kwargs)

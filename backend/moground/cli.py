@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 
 from . import __version__, commands
-from .wire.errors import MoGroundError
+from .wire.errors import BadPrompt, MoGroundError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TEXT_ARGS = ("prompt", "actions", "query")
+"""Arguments that are text sent to a model (never file names, which may be any bytes)."""
+
+
+def check_text_args(args: argparse.Namespace) -> None:
+    """Text arguments must be UTF-8: argv bytes that are not arrive as lone surrogates,
+    which no tokenizer, reply or report can encode."""
+    for name in TEXT_ARGS:
+        value = getattr(args, name, None)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    label = "the search query" if name == "query" else f"--{name}"
+                    raise BadPrompt(f"{label} is not valid UTF-8 text (byte "
+                                    f"{os.fsencode(text[exc.start])!r} at character {exc.start})") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -44,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
+        check_text_args(args)
         return int(args.func(args) or 0)
     except MoGroundError as exc:
         print(f"moground: error [{exc.code}]: {exc.message}", file=sys.stderr)

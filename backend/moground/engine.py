@@ -35,6 +35,7 @@ from .motion import MotionClip
 from .wire.options import BadConstraint, GroundConstraints, GroundOptions
 from .preprocess import PreparedMotion
 from .wire.limits import check_motion_budget
+from .wire.protocol import check_actions
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class GroundingEngine:
         return decompose(prompt, self.llm)
 
     def info(self) -> dict[str, Any]:
+        from .encoders.identity import public_description
+
         return {
             "moground": __version__,
             "torch": torch.__version__,
@@ -71,7 +74,7 @@ class GroundingEngine:
             "methods": list(METHODS),
             "default_method_does": METHOD_SUMMARIES[DEFAULT_METHOD],
             "encoders": available_encoders(),
-            "encoder": self.encoder.describe(),
+            "encoder": public_description(self.encoder),
             "decoder": {"settings": ("tuned for " + self.fused_tuned_for if self.fused_tuned_for
                                      else "defaults (tuned for the packaged builtin.pt)"),
                         "span_term": self.fused.w_span, "text_term": self.fused.w_text},
@@ -173,6 +176,7 @@ class GroundingEngine:
             cleaned = [a.strip() for a in actions if a and a.strip()]
             if not cleaned:
                 raise BadPrompt("the sub-action list is empty")
+            check_actions(cleaned)
             return cleaned
         if prompt is None or not prompt.strip():
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")

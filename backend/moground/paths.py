@@ -25,3 +25,9 @@ def data_root(explicit: str | os.PathLike | None = None, *, required: bool = Tru
             "(expected the layout of shared/data with cmu/, bandai/, splits.json)"
         )
     return None
+
+
+def path_text(path: str) -> str:
+    """A file name as UTF-8-safe text for replies, reports and terminals: bytes that are
+    not UTF-8 (held as lone surrogates by Python) become U+FFFD instead of failing."""
+    return path if path.isascii() else os.fsencode(path).decode("utf-8", "replace")

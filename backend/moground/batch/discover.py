@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..wire.errors import BadRequest
 from .safe_save import is_temp_artifact
+
+log = logging.getLogger(__name__)
 
 BLEND_EXT = (".blend",)
 MOCAP_EXT = (".bvh", ".fbx", ".amc", ".npz", ".npy")
@@ -34,15 +37,23 @@ def _wanted(path: Path, exts: tuple[str, ...]) -> bool:
 
 
 def expand_inputs(inputs: list[str | Path], *, from_mocap: bool) -> list[Path]:
-    """Files as given, folders searched recursively; sorted, de-duplicated."""
+    """Files as given, folders searched recursively; sorted, de-duplicated. A symbolic
+    link found in a folder is followed only to a file inside that folder (a file named
+    on the command line is taken wherever its link points: the user named it)."""
     exts = MOCAP_EXT if from_mocap else BLEND_EXT
     found: dict[Path, None] = {}
     for raw in inputs:
         p = Path(raw).expanduser()
         if p.is_dir():
+            inside = p.resolve()
             for child in sorted(p.rglob("*")):
-                if _wanted(child, exts):
-                    found[child.resolve()] = None
+                if not _wanted(child, exts):
+                    continue
+                target = child.resolve()
+                if not target.is_relative_to(inside):  # a link out of the folder: not this batch's file
+                    log.warning("skipped %s: a link to %s, outside %s", child, target, p)
+                    continue
+                found[target] = None
         elif p.is_file():
             if p.suffix.lower() not in exts:
                 kinds = "/".join(e.lstrip(".") for e in exts)

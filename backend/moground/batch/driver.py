@@ -26,6 +26,7 @@ from ..wire.blender.export_names import ExportSettings
 from ..wire.methods import DEFAULT_METHOD
 from ..wire.options import GroundOptions
 from ..paths import PACKAGE_DIR
+from ..scratch import scratch_prefix
 from .discover import WorkItem
 from .report import FileResult
 
@@ -134,8 +135,9 @@ class BatchRunner:
         cmd = worker_command(item, self.opts, result_path)
         # the job dies with this process even when it is SIGKILLed (moground.lifeline)
         env = {**os.environ, **self.opts.env, "MOGROUND_PARENT_PID": str(os.getpid())}
+        # a job echoes file names, which need not be UTF-8: decode leniently, never fail
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env, start_new_session=True)
+                                encoding="utf-8", errors="surrogateescape", env=env, start_new_session=True)
         with self._lock:
             self._procs.add(proc)
         try:
@@ -162,7 +164,7 @@ class BatchRunner:
 
     # -- all files
     def run(self, items: list[WorkItem]) -> list[FileResult]:
-        with tempfile.TemporaryDirectory(prefix="moground-batch-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=scratch_prefix("batch")) as tmp:
             self._tmp = Path(tmp)
             try:
                 return self._run(items)

@@ -6,13 +6,14 @@ import argparse
 from typing import Any, Callable
 
 from ..wire.options import OPTION_RANGES, BadOption, check_option
+from ._argtypes import device_arg
 
 
 def add_encoder_args(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("encoder")
     g.add_argument("--encoder", default="builtin", help="encoder name (builtin, tmr)")
     g.add_argument("--encoder-path", default=None, help="weights file or checkpoint folder")
-    g.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 ...")
+    g.add_argument("--device", default="cpu", type=device_arg, help="torch device: cpu, cuda, cuda:1 ...")
     g.add_argument("--tmr-stats", default=None, help="TMR: folder with mean.pt and std.pt")
     g.add_argument("--distilbert", default=None, help="TMR: local distilbert-base-uncased folder")
 

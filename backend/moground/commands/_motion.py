@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ..io import FORMATS
+from ._argtypes import FPS_ARG
 
 
 def add_motion_args(p: argparse.ArgumentParser) -> None:
@@ -19,7 +20,7 @@ def add_motion_args(p: argparse.ArgumentParser) -> None:
                         "blazepose33 / coco17 / h36m17 (video-pose keypoints [T,33|17,3], metres; "
                         "see docs/rigs.md); "
                         "guessed from the content if omitted")
-    g.add_argument("--fps", type=float, default=None,
+    g.add_argument("--fps", type=FPS_ARG, default=None,
                    help="frame rate of an AMC or .npy file, or overriding an SMPL file's")
     g.add_argument("--body-model", default=None, metavar="DIR",
                    help="folder with the SMPL/SMPL-H/SMPL-X body models (smpl/, smplh/, smplx/); "

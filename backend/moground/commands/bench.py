@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..wire.methods import METHODS
+from ._argtypes import seed_arg
 from ._common import add_encoder_args, encoder_options
 
 
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    choices=["realchains", "kinectchains", "spliced"])
     p.add_argument("--kinds", nargs="+", default=None, choices=["take", "single", "spliced"],
                    help="only these case kinds (default: all), e.g. --kinds take for whole real takes and their typed rows")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="zomg refinement settings, e.g. radius_cells=0.5 w_novelty=2")
     p.add_argument("--json", dest="json_out", help="write the results to this JSON file")

@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         args.actions = constraints_file_actions(args.constraints)  # a previous run's sub-actions
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
+    if args.actions:
+        from ..wire.protocol import check_actions
+
+        check_actions(list(args.actions))  # the wire's limits, before loading anything
     if args.prompt and not args.actions:
         from ..wire.prompt.typed import split_typed
 

@@ -8,6 +8,7 @@ import json
 import sys
 
 from ..wire.errors import BadRequest
+from ._argtypes import FPS_ARG
 from ._common import add_encoder_args, encoder_options
 
 
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="index folder to create or update")
     p.add_argument("--asf", help="ASF skeleton for AMC files without one beside them")
     p.add_argument("--units", choices=["m", "cm", "mm", "in", "ft"], help="length unit of BVH/ASF files (guessed if omitted)")
-    p.add_argument("--fps", type=float, default=None, help="frame rate of AMC/.npy files that do not state one")
+    p.add_argument("--fps", type=FPS_ARG, default=None, help="frame rate of AMC/.npy files that do not state one")
     p.add_argument("--blender", metavar="PATH",
                    help="read .blend files with this Blender executable instead of the bpy module")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")

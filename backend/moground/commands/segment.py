@@ -16,6 +16,7 @@ from ..wire.blender.export_names import DEFAULT_FILE_PATTERN, FBX_SCALE_PRESETS,
 from ..wire.methods import DEFAULT_METHOD
 from ..wire.errors import BadRequest, MoGroundError
 from ..wire.options import GroundOptions
+from ..scratch import scratch_prefix, sweep_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     options = parse_options(args.option)  # bad options fail before any file is touched
     export = export_settings(args)
+    sweep_leftovers()  # scratch of earlier runs that were killed
     if args.body_model:  # the per-file workers read it from the environment
         import os
 
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     old = {}
     # The local backend starts only when a job is about to ground (it touches need_flag):
     # a run whose files are all skipped or fail before grounding never loads the model.
-    need_dir = Path(tempfile.mkdtemp(prefix="moground-segment-")) if backend else None
+    need_dir = Path(tempfile.mkdtemp(prefix=scratch_prefix("segment"))) if backend else None
     need_flag = need_dir / "backend-needed" if need_dir else None
     finished = threading.Event()
     backend_errors: list[MoGroundError] = []

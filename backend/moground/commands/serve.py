@@ -13,6 +13,7 @@ from dataclasses import asdict
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
 from ..wire.errors import MoGroundError
 from ..wire.protocol import DEFAULT_ADDRESS as DEFAULT_BIND
+from ._argtypes import number_arg
 from ._common import add_encoder_args, encoder_options
 
 
@@ -23,12 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "a non-loopback bind needs --curve-keys (make them with `moground keys create DIR`).",
     )
     p.add_argument("--bind", default=DEFAULT_BIND, help=f"endpoint to listen on (default {DEFAULT_BIND})")
-    p.add_argument("--workers", type=int, default=1, help="worker processes, each loads the model once (default 1)")
+    p.add_argument("--workers", type=number_arg(int, 1), default=1, help="worker processes, each loads the model once (default 1)")
     p.add_argument("--curve-keys", default=None, metavar="DIR",
                    help="enable CURVE: DIR/server.key_secret and DIR/authorized_clients/*.key")
-    p.add_argument("--queue", type=int, default=16, help="requests that may wait for a worker before `busy` (default 16)")
-    p.add_argument("--deadline", type=float, default=120.0, help="seconds per request before `timeout` (default 120)")
-    p.add_argument("--drain", type=float, default=30.0, help="seconds in-flight work may finish on shutdown (default 30)")
+    p.add_argument("--queue", type=number_arg(int, 0), default=16, help="requests that may wait for a worker before `busy` (default 16)")
+    p.add_argument("--deadline", type=number_arg(float, 0, low_open=True), default=120.0, help="seconds per request before `timeout` (default 120)")
+    p.add_argument("--drain", type=number_arg(float, 0), default=30.0, help="seconds in-flight work may finish on shutdown (default 30)")
     p.add_argument("--index", action="append", default=[], metavar="NAME=PATH",
                    help="serve the library index at PATH (built by `moground index`) to `search` requests "
                         "as NAME; repeat for several. Clients name an index, never a path")

@@ -8,6 +8,7 @@ import shlex
 import sys
 
 from ..paths import BUILTIN_WEIGHTS
+from ._argtypes import seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=str(BUILTIN_WEIGHTS), help="weights file to write")
     p.add_argument("--minutes", type=float, default=55.0, help="training time budget")
     p.add_argument("--steps", type=int, default=None, help="fixed number of steps (exactly reproducible)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--cmu-only", action="store_true", help="CMU motion + its captions + describer only (no non-commercial data)")
     p.add_argument("--text-tune-layers", type=int, default=0, help="tune the top N MiniLM layers too (slower)")
     p.add_argument("--sequences", type=int, default=16, help="spliced sequences per batch")

@@ -26,6 +26,7 @@ from ..wire.errors import BadRequest
 from ..wire.limits import LIMITS
 from ..wire.prompt.words import STOPWORDS, stem
 from ..wire.prompt.rules import MAX_SUB_ACTIONS, normalize_phrase
+from .deadline import DeadlineWatch
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,18 @@ def _request(prompt: str, config: LLMConfig, session: requests.Session) -> str:
         headers["Authorization"] = f"Bearer {config.api_key}"
 
     deadline = time.monotonic() + config.timeout_s
+    watch = DeadlineWatch()  # shuts the call's sockets at the deadline, whatever they are waiting for
+    adapter = watch.mount(session)
+    timer = watch.start(config.timeout_s)
+    try:
+        return _attempts(body, headers, api, config, session, deadline)
+    finally:
+        timer.cancel()
+        adapter.close()
+
+
+def _attempts(body: dict, headers: dict, api: str, config: LLMConfig, session: requests.Session,
+              deadline: float) -> str:
     too_slow = f"no complete answer from {config.endpoint} within {config.timeout_s:g} s"
     last = "no attempt made"
     for attempt in range(config.retries + 1):
@@ -198,6 +211,8 @@ def _request(prompt: str, config: LLMConfig, session: requests.Session) -> str:
         except requests.ReadTimeout:
             raise LLMFailure(too_slow) from None
         except requests.RequestException as exc:
+            if time.monotonic() >= deadline:  # the watch cut a status line, header or redirect short
+                raise LLMFailure(too_slow) from None
             last = f"cannot reach {config.endpoint}: {type(exc).__name__}"
             log.debug("LLM attempt %d failed: %s", attempt + 1, exc)
             continue
@@ -249,6 +264,8 @@ def _read_body(reply: requests.Response, deadline: float, too_slow: str) -> byte
                 raise LLMFailure(too_slow) from None
             raise LLMFailure(f"the answer broke off: {type(exc).__name__}") from None
         if not chunk:
+            if time.monotonic() >= deadline:  # the end came from the watch, not the server
+                raise LLMFailure(too_slow)
             break
         received += len(chunk)
         if received > MAX_REPLY_BYTES:

@@ -40,3 +40,15 @@ def weights_digest(encoder: MotionTextEncoder, desc: dict[str, Any] | None = Non
     (``desc``: its ``describe()``, when the caller already has it)."""
     weights = (desc if desc is not None else encoder.describe()).get("weights")
     return weights_sha256(weights) if weights and Path(weights).is_file() else None
+
+
+def public_description(encoder: MotionTextEncoder) -> dict[str, Any]:
+    """``encoder.describe()`` as a server tells any client: the weights file's name and
+    digest, never a path of the server's disk (the checkpoint's other files by name)."""
+    desc = dict(encoder.describe())
+    weights = desc.get("weights")
+    desc["weights_sha256"] = weights_digest(encoder, desc)
+    desc["weights"] = Path(weights).name if weights else None
+    if isinstance(desc.get("paths"), dict):
+        desc["paths"] = {k: Path(v).name if isinstance(v, str) else v for k, v in desc["paths"].items()}
+    return desc

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
+from ..wire.limits import check_bone_budget
 from .kinematics import euler_matrix
 from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale
@@ -124,6 +125,7 @@ def read_asf(path: str | os.PathLike) -> AsfSkeleton:
                 if bone is None or not bone.name:
                     raise UnreadableFile(f"cannot read ASF file {path}: line {ln + 1}: bone without a name")
                 bones[bone.name] = bone
+                check_bone_budget(len(bones), f"the ASF skeleton {os.path.basename(path)}")
                 bone = None
             elif bone is not None:
                 if key == "name" and len(tok) > 1:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
-from ..wire.limits import check_motion_budget
+from ..wire.limits import check_bone_budget, check_motion_budget
 from .kinematics import chain_positions, euler_matrix
 from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale
@@ -117,6 +117,7 @@ def _parse_hierarchy(lines: list[str], path: str) -> tuple[list[_Joint], int]:
 
 def _open(joints: list[_Joint], pending: tuple[str, int, bool]) -> int:
     name, parent, is_end = pending
+    check_bone_budget(len(joints) + 1, "the BVH hierarchy (End Sites count)")
     joints.append(_Joint(name, parent, np.zeros(3)))
     return -2 if is_end else len(joints) - 1
 

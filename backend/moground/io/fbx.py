@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
+from ..wire.limits import check_bone_budget
 
 NO_BPY = (
     "reading FBX needs Blender's Python module: pip install 'moground[dev]' (bpy 5.0.1, "
@@ -36,6 +37,8 @@ def read_fbx(path: str | os.PathLike, armature: str | None = None) -> MotionClip
     p = Path(path)
     with _stdout_to_stderr():  # Blender's importer prints; `ground --json` owns stdout
         obj = import_into_fresh_scene(p, lambda q: import_fbx(q, armature))
+        # before sampling frames x bones (Blender's importer itself has already run)
+        check_bone_budget(len(obj.data.bones), f"the armature {obj.name!r} of {p.name}")
         try:
             motion = reader.read_armature_motion(obj, scene=obj.users_scene[0] if obj.users_scene else None)
         except reader.MotionReadError as exc:

@@ -16,6 +16,7 @@ import numpy as np
 from ..wire.errors import BadRequest, UnreadableFile
 from ..motion import MotionClip
 from ..paths import data_root
+from .npzguard import Member, check_frames_by_values, npz_members
 
 
 def _read_json(path: Path) -> dict:
@@ -106,10 +107,15 @@ def shard_records(path: Path) -> list[dict] | None:
     return [r for r in records if r.get("shard", path.name) == path.name]
 
 
-def shard_clip(path: Path, record: dict) -> MotionClip:
-    """One take of a multi-take npz (metres, Y up, as the shared data stores them)."""
+def shard_clip(path: Path, record: dict, members: dict[str, Member] | None = None) -> MotionClip:
+    """One take of a multi-take npz (metres, Y up, as the shared data stores them).
+    The take's declared shape is checked against the frame budget before it is inflated
+    (``members``: the npz's ``npz_members``, read once by callers that take many)."""
     path = Path(path)
     names, parents = skeleton(str(path.parent))
+    members = npz_members(path) if members is None else members
+    if record["id"] in members:
+        check_frames_by_values(path, record["id"], members[record["id"]], 3 * len(names))
     try:
         arr = open_shard(str(path))[record["id"]].astype(np.float32)
     except KeyError:

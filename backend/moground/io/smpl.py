@@ -30,6 +30,7 @@ from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
 from ..skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS, JOINT_INDEX
 from .bodymodel import GENDERS, BodyModel, body_model_root, load_body_model
+from .npzguard import check_frames_by_values, check_small, npz_members
 
 MOTIONX_WIDTH = 322  # Motion-X smplx_322 .npy rows
 MOTIONX_FPS = 30.0
@@ -264,9 +265,25 @@ def clip_from_params(m: SmplMotion, source: str, *, body_model=None, fps: float 
     )
 
 
+_PER_FRAME_KEYS = ("poses", "root_orient", "pose_body", "pose_hand", "pose_jaw", "pose_eye", "global_orient",
+                   "body_pose", "trans", "transl", "betas", "expression", "face_expr")
+MAX_VALUES_PER_FRAME = 400  # SMPL-X poses are 165 wide, Motion-X rows 322
+
+
+def check_smpl_budget(path: str, members: dict) -> None:
+    """The declared shapes of the members :func:`params_from_npz` may read, against the
+    frame budget, before any is inflated; the members it never reads are never loaded."""
+    for key, member in members.items():
+        if key in _PER_FRAME_KEYS:
+            check_frames_by_values(path, key, member, MAX_VALUES_PER_FRAME)
+        elif key in ("gender", "surface_model_type", "model_type", *_FPS_KEYS):
+            check_small(path, key, member, 64 * 1024)
+
+
 def read_smpl_npz(path: str | os.PathLike, *, body_model=None, fps: float | None = None,
                   device: str = "cpu") -> MotionClip:
     p = os.fspath(path)
+    check_smpl_budget(p, npz_members(p))
     try:
         with np.load(p, allow_pickle=False) as z:
             m = params_from_npz(z)

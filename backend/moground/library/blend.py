@@ -21,6 +21,7 @@ import numpy as np
 
 from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
+from ..scratch import scratch_prefix
 from .take import Take
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def read_blend_takes(path: str | os.PathLike, blender: str | None = None,
     if blender is None and importlib.util.find_spec("bpy") is None:
         raise UnreadableFile(f"{src.name}: reading .blend files needs the bpy module in this Python "
                              "(pip install bpy) or a Blender executable (--blender PATH)")
-    with tempfile.TemporaryDirectory(prefix="moground-blend-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix("blend")) as tmp:
         arrays_path, result_path = Path(tmp) / "motion.npz", Path(tmp) / "result.json"
         args = ["--input", str(src), "--dump-motion", str(arrays_path), "--result", str(result_path)]
         cmd = job_command(args, blender, src)

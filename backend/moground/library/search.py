@@ -29,6 +29,7 @@ from ..grounding.settings import decoder_settings_for
 from ..grounding.metrics import iou
 from ..grounding.phrases import encode_phrases
 from ..grounding.evidence import standardise_rows
+from ..paths import path_text
 from .identity import check_identity, encoder_identity
 from .store import LibraryIndex, TakeRecord
 from .threads import one_torch_thread
@@ -192,10 +193,10 @@ class Searcher:
         fps = self.index.fps
         start, end = t.to_source_frame(span[0], fps), t.to_source_frame(span[1], fps)
         return Hit(
-            rank=0, score=round(score, 4), coarse_score=round(coarse, 4), file=t.file, take=t.take,
+            rank=0, score=round(score, 4), coarse_score=round(coarse, 4), file=path_text(t.file), take=t.take,
             armature=t.armature, action=t.action, start_frame=float(start), end_frame=float(end),
             start_s=round(t.to_seconds(span[0], fps), 4), end_s=round(t.to_seconds(span[1], fps), 4),
-            key=t.key, rank_score=round(rank_score, 4), model_span=span,
+            key=path_text(t.key), rank_score=round(rank_score, 4), model_span=span,
         )
 
 

@@ -11,14 +11,14 @@ AMC file, of its ASF skeleton too).
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..wire.errors import BadRequest, UnreadableFile
 from ..io.asf_amc import asf_beside
-from ..io.shards import open_shard, shard_clip, shard_records
+from ..io.npzguard import npz_members
+from ..io.shards import shard_clip, shard_records
 from .take import Take
 from ..encoders.identity import file_sha256
 
@@ -87,8 +87,8 @@ def read_takes(found: FoundFile, units: str | None = None, fps: float | None = N
         return read_blend_takes(found.path, blender=blender)
     records = shard_records(found.path) if ext == ".npz" else None
     if records is not None:
-        npz_ids = set(open_shard(str(found.path)).files)  # listed but absent (index.json "missing"): skipped
-        return [Take(r["id"], shard_clip(found.path, r)) for r in records if r["id"] in npz_ids]
+        members = npz_members(found.path)  # declared shapes, read once; listed but absent takes are skipped
+        return [Take(r["id"], shard_clip(found.path, r, members)) for r in records if r["id"] in members]
     if ext == ".amc" and found.asf is None:
         raise UnreadableFile(f"{found.path} is an AMC file with no ASF skeleton beside it: pass --asf")
     from ..io import load_motion

@@ -25,6 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..wire.errors import BadRequest, UnknownIndex, UnreadableFile
+from .index_check import check_arrays, check_manifest_blob
 
 FORMAT = "moground-index-1"
 MANIFEST = "index.json"
@@ -111,8 +112,10 @@ class Manifest:
 
     @classmethod
     def from_json(cls, blob: dict[str, Any], where: str) -> "Manifest":
-        if blob.get("format") != FORMAT:
-            raise UnreadableFile(f"{where} is not a MoGround index of format {FORMAT} (found {blob.get('format')!r})")
+        if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+            found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+            raise UnreadableFile(f"{where} is not a MoGround index of format {FORMAT} (found {found!r})")
+        check_manifest_blob(blob, where)
         try:
             return cls(
                 encoder=dict(blob["encoder"]),
@@ -181,10 +184,7 @@ class LibraryIndex:
         except (OSError, ValueError) as exc:
             raise UnreadableFile(f"damaged index arrays in {where}: {exc}") from None
         frames, windows, spans = arrays
-        rows = sum(t.frames for t in manifest.takes)
-        wins = sum(t.win_count for t in manifest.takes)
-        if frames.shape[0] != rows or windows.shape[0] != wins or spans.shape[0] != wins:
-            raise UnreadableFile(f"damaged index {where}: arrays do not match the manifest")
+        check_arrays(str(where), manifest.encoder, manifest.takes, frames, windows, spans)
         return cls(where, manifest, frames, windows, spans)
 
 
@@ -195,7 +195,7 @@ def load_manifest(path: str | os.PathLike) -> Manifest | None:
         return None
     try:
         return Manifest.from_json(json.loads(manifest_path.read_text()), str(path))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UnreadableFile(f"cannot read {manifest_path}: {exc}") from None
 
 

@@ -41,7 +41,7 @@ from . import messages
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner
 from ..lifeline import parent_alive
-from .security import check_bind, enable_curve_server
+from .security import check_bind, enable_curve_server, reserved_routing_id
 
 log = logging.getLogger("moground.server")
 reqlog = logging.getLogger("moground.server.requests")
@@ -297,6 +297,12 @@ class Server:
     def _on_client(self, msg: list) -> None:
         client, frames = msg[0].bytes, msg[1:]
         t0 = time.monotonic()
+        if reserved_routing_id(client):
+            self._send(client, make_error_reply(
+                peek_request_id(frames) if frames else None, "bad_request",
+                "routing ids that start with a zero byte are reserved to ZeroMQ; set another (or none)"))
+            self._log(None, None, None, None, t0, "bad_request")
+            return
         try:
             header, arrays = decode_message(frames)
             validate_request(header, arrays)

@@ -142,3 +142,13 @@ def enable_curve_server(ctx: zmq.Context, sock: zmq.Socket, curve_dir: str | os.
     sock.curve_publickey = public
     sock.curve_server = True
     return authenticator
+
+
+AUTO_ROUTING_ID_BYTES = 5  # libzmq's own ids for peers that set none: a zero byte + 4 bytes
+
+
+def reserved_routing_id(routing_id: bytes) -> bool:
+    """True for a routing id a client chose inside ZeroMQ's reserved space (a leading
+    zero byte), where it could pose as another peer's generated id: refused. libzmq's
+    own 5-byte ids, of clients that set none, are not distinguishable and are kept."""
+    return routing_id[:1] == b"\x00" and len(routing_id) != AUTO_ROUTING_ID_BYTES

@@ -30,6 +30,7 @@ from .protocol import (
     make_search_request,
     new_request_id,
     DEFAULT_ADDRESS,
+    LIMITS,
     PROTOCOL_VERSION,
 )
 
@@ -155,6 +156,7 @@ class Client:
             f"no backend answered at {self.address} within {timeout:g} s "
             f"({attempts} attempt{'s' if attempts > 1 else ''}); start one with `moground serve`"
             + (" and check that both sides use the same CURVE keys" if self._server_key else "")
+            + _slow_link_note(sum(len(f) for f in frames))
         )
 
     def _attempt(self, frames: list[bytes], request_id: str, timeout: float) -> tuple[dict, dict] | None:
@@ -252,3 +254,14 @@ class Client:
         reply, _ = self.request(header, arrays, timeout_s=timeout_s)
         keys = ("index", "hits", "searched", "timings_ms")
         return {k: reply[k] for k in keys if k in reply}
+
+
+def _slow_link_note(sent_bytes: int) -> str:
+    """For a large request: the minimum upload rate, since a server drops a link that
+    completes no frame within its stall time (docs/protocol.md, *Limits*)."""
+    if sent_bytes <= LIMITS["upload_chunk_bytes"]:
+        return ""
+    rate = LIMITS["upload_chunk_bytes"] / LIMITS["upload_stall_s"] / 1000
+    return (f"; this request was {sent_bytes / 1e6:.1f} MB: a link slower than about {rate:.0f} KB/s "
+            f"(one {LIMITS['upload_chunk_bytes'] // 1024} KiB frame per {LIMITS['upload_stall_s']} s) is dropped "
+            "by the server mid-upload")

@@ -30,7 +30,9 @@ LIMITS: dict[str, int] = {
     "max_name_chars": 128,         # index, armature and action names in a search
     "max_search_takes": 512,       # takes sent inline with one search
     "max_search_top": MAX_SEARCH_TOP,
-    "upload_stall_s": 30,          # a connection silent this long (e.g. mid-upload) is dropped
+    "upload_stall_s": 30,          # a connection that completes no frame for this long is dropped
+    "upload_chunk_bytes": 1_048_576,  # arrays are sent in frames of at most this: >= 35 KB/s keeps a link
+    "max_buffer_frames": 256,      # buffer frames per message (an array may span several)
     "llm_max_reply_bytes": 1_048_576,  # LLM reply body, on the wire and after decompression
     "llm_max_s": 300,              # ceiling of the LLM total deadline (--llm-timeout, default 30)
 }
@@ -39,6 +41,12 @@ LIMITS: dict[str, int] = {
 the ``info`` request. Frame and bone limits bound a 10-minute take of a dense rig; the
 duration and model-frame limits bound the work, whatever the frame rate; the byte limit
 bounds memory per request."""
+
+
+def finite_number(value: int | float) -> bool:
+    """True for a finite float or any int: ``math.isfinite`` overflows on an int past
+    float range (JSON and argv allow 10**400), and Python compares such ints exactly."""
+    return type(value) is int or math.isfinite(value)
 
 
 def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = None,
@@ -52,7 +60,7 @@ def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = 
 
     if n_frames > limits["max_frames"]:
         raise over("max_frames", n_frames, f"{n_frames:,} frames")
-    if not (fps > 0 and math.isfinite(fps)):
+    if not (fps > 0 and finite_number(fps)):
         return  # an unusable rate is the caller's bad_motion, not a size problem
     duration = n_frames / fps
     if duration > limits["max_duration_s"]:
@@ -63,3 +71,12 @@ def check_motion_budget(n_frames: int, fps: float, *, model_fps: float | None = 
         if resampled > limits["max_model_frames"]:
             raise over("max_model_frames", resampled,
                        f"{duration:,.1f} s resampled to {model_fps:g} fps make {resampled:,} frames")
+
+
+def check_bone_budget(n_bones: int, what: str = "the skeleton", *, limits: Mapping[str, int] = LIMITS) -> None:
+    """The skeleton's size against ``max_bones``: every reader calls it while it parses
+    a hierarchy, so a file of a million joints is refused at joint 257, not after."""
+    if n_bones > limits["max_bones"]:
+        raise TooLarge(f"{what} has more than {limits['max_bones']:,} joints; the limit max_bones is "
+                       f"{limits['max_bones']:,}", details={"limit": "max_bones", "value": n_bones,
+                                                            "max": limits["max_bones"]})

@@ -9,12 +9,11 @@ files all get the same message. Plain Python: no torch, importable by the protoc
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from .errors import BadRequest
-from .limits import MAX_SEARCH_TOP
+from .limits import MAX_SEARCH_TOP, finite_number
 
 
 class BadOption(BadRequest):
@@ -74,7 +73,7 @@ def check_option(name: str, value: Any, ranges: Mapping[str, OptionRange] = OPTI
         raise bad
     if spec.kind is int and (type(value) is not int):
         raise bad
-    if not math.isfinite(value) or value > spec.high or value < spec.low or (
+    if not finite_number(value) or value > spec.high or value < spec.low or (
             spec.low_open and value == spec.low):
         raise bad
     return spec.kind(value)

@@ -35,7 +35,7 @@ from .errors import (
     UnmappableRig,
     UnreadableFile,
 )
-from .limits import LIMITS, check_motion_budget
+from .limits import LIMITS, check_motion_budget, finite_number
 from .options import GroundConstraints, GroundOptions, search_options
 
 PROTOCOL_VERSION = 1
@@ -116,20 +116,27 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def encode_message(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> list[bytes]:
+def encode_message(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None, *,
+                   chunk_bytes: int = LIMITS["upload_chunk_bytes"]) -> list[bytes]:
     """Header + arrays → multipart frames. The header gains an ``arrays`` list that
-    describes each buffer; arrays are converted to little-endian contiguous form."""
+    describes each buffer; arrays are converted to little-endian contiguous form. An
+    array larger than ``chunk_bytes`` spans several frames (``chunks``): ZeroMQ's
+    heartbeat counts whole frames, so a slow link must finish one in ``upload_stall_s``."""
     out = dict(header)
     descs: list[dict[str, Any]] = []
     buffers: list[bytes] = []
-    for i, (name, arr) in enumerate((arrays or {}).items(), start=1):
+    for name, arr in (arrays or {}).items():
         a = np.asarray(arr)
         wire = next((k for k, dt in DTYPES.items() if dt == a.dtype.newbyteorder("<")), None)
         if wire is None:
             raise BadRequest(f"array {name!r} has dtype {a.dtype}, not one of {sorted(DTYPES)}")
-        a = np.ascontiguousarray(a, dtype=DTYPES[wire])
-        descs.append({"name": name, "dtype": wire, "shape": list(a.shape), "frame": i})
-        buffers.append(a.tobytes())
+        data = np.ascontiguousarray(a, dtype=DTYPES[wire]).tobytes()
+        desc: dict[str, Any] = {"name": name, "dtype": wire, "shape": list(a.shape), "frame": len(buffers) + 1}
+        pieces = [data[i : i + chunk_bytes] for i in range(0, len(data), chunk_bytes)] or [data]
+        if len(pieces) > 1:
+            desc["chunks"] = len(pieces)
+        descs.append(desc)
+        buffers.extend(pieces)
     out["arrays"] = descs
     head = json.dumps(out, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return [head.encode("utf-8"), *buffers]
@@ -158,8 +165,8 @@ def decode_message(frames: Sequence[Any], *, limits: Mapping[str, int] = LIMITS)
     """
     if not isinstance(frames, (list, tuple)) or not frames:
         raise ProtocolError("empty message: expected a JSON header frame")
-    if len(frames) > 1 + limits["max_arrays"]:
-        raise ProtocolError(f"{len(frames)} frames; at most {1 + limits['max_arrays']} allowed")
+    if len(frames) > 1 + limits["max_buffer_frames"]:
+        raise ProtocolError(f"{len(frames)} frames; at most {1 + limits['max_buffer_frames']} allowed")
     views = [_frame_bytes(f) for f in frames]
     total = sum(v.nbytes for v in views)
     if total > limits["max_message_bytes"]:
@@ -169,22 +176,27 @@ def decode_message(frames: Sequence[Any], *, limits: Mapping[str, int] = LIMITS)
     header = _parse_header(views[0])
     _check_version(header)
     descs = header.get("arrays", [])
-    if not isinstance(descs, list):
-        raise ProtocolError("'arrays' must be a list of {name, dtype, shape, frame}")
-    if len(descs) != len(frames) - 1:
-        raise ProtocolError(f"header describes {len(descs)} arrays but {len(frames) - 1} buffer frames follow")
+    if not isinstance(descs, list) or len(descs) > limits["max_arrays"]:
+        raise ProtocolError(f"'arrays' must be a list of at most {limits['max_arrays']} {{name, dtype, shape, frame}}")
     arrays: dict[str, np.ndarray] = {}
-    for i, desc in enumerate(descs, start=1):
-        name, dtype, shape = _check_desc(desc, i, limits)
+    frame = 1
+    for desc in descs:
+        name, dtype, shape, chunks = _check_desc(desc, frame, limits)
         if name in arrays:
             raise ProtocolError(f"array name {name!r} appears twice")
         need = dtype.itemsize * math.prod(shape)
         if need > limits["max_message_bytes"]:
             raise MessageTooLarge(f"array {name!r} declares shape {shape} ({need} bytes); the limit is {limits['max_message_bytes']}")
-        got = views[i].nbytes
-        if got != need:
-            raise ProtocolError(f"array {name!r}: shape {shape} of {dtype.name} needs {need} bytes, frame {i} has {got}")
-        arrays[name] = np.frombuffer(views[i], dtype=dtype).reshape(shape)
+        parts = views[frame : frame + chunks]
+        got = sum(v.nbytes for v in parts)
+        if len(parts) != chunks or got != need:
+            raise ProtocolError(f"array {name!r}: shape {shape} of {dtype.name} needs {need} bytes, frames "
+                                f"{frame}..{frame + chunks - 1} have {got}")
+        buf = parts[0] if chunks == 1 else b"".join(parts)  # one copy only for a chunked array
+        arrays[name] = np.frombuffer(buf, dtype=dtype).reshape(shape)
+        frame += chunks
+    if frame != len(frames):
+        raise ProtocolError(f"header describes {frame - 1} buffer frames but {len(frames) - 1} follow")
     return header, arrays
 
 
@@ -229,12 +241,12 @@ def _check_version(header: Mapping[str, Any]) -> None:
         raise UnsupportedProtocol(f"protocol {version!r} is not supported; this server speaks protocol {PROTOCOL_VERSION}")
 
 
-def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, np.dtype, tuple[int, ...]]:
+def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, np.dtype, tuple[int, ...], int]:
     if not isinstance(desc, dict):
-        raise ProtocolError(f"arrays[{index - 1}] must be an object")
+        raise ProtocolError(f"the array at frame {index} must be an object")
     name, dtype, shape, frame = desc.get("name"), desc.get("dtype"), desc.get("shape"), desc.get("frame")
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ProtocolError(f"arrays[{index - 1}].name must be an identifier, got {str(name)[:80]!r}")
+        raise ProtocolError(f"the name of the array at frame {index} must be an identifier, got {str(name)[:80]!r}")
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ProtocolError(f"array {name!r}: dtype {str(dtype)[:40]!r} is not one of {sorted(DTYPES)}")
     if type(frame) is not int or frame != index:
@@ -243,7 +255,10 @@ def _check_desc(desc: Any, index: int, limits: Mapping[str, int]) -> tuple[str, 
         raise ProtocolError(f"array {name!r}: shape must be a list of at most {limits['max_ndim']} sizes")
     if not all(type(s) is int and 0 <= s for s in shape):
         raise ProtocolError(f"array {name!r}: shape {str(shape)[:80]} must hold non-negative integers")
-    return name, DTYPES[dtype], tuple(shape)
+    chunks = desc.get("chunks", 1)
+    if type(chunks) is not int or not 1 <= chunks <= limits["max_buffer_frames"]:
+        raise ProtocolError(f"array {name!r}: chunks must be an integer in 1..{limits['max_buffer_frames']}")
+    return name, DTYPES[dtype], tuple(shape), chunks
 
 
 # --------------------------------------------------------------------------- requests
@@ -376,6 +391,19 @@ def validate_request(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     _validate_ground(header, arrays, limits)
 
 
+def check_actions(actions: Any, *, limits: Mapping[str, int] = LIMITS) -> None:
+    """Explicit sub-actions against the budget: the one check for the wire, the command
+    line and the engine, so each refuses what the others refuse."""
+    if not isinstance(actions, list) or not actions or not all(isinstance(a, str) and a.strip() for a in actions):
+        raise BadPromptData("actions must be a non-empty list of non-empty strings")
+    if len(actions) > limits["max_sub_actions"]:
+        raise MessageTooLarge(f"{len(actions)} sub-actions; the limit is {limits['max_sub_actions']}",
+                              details={"limit": "max_sub_actions", "max": limits["max_sub_actions"]})
+    if any(len(a) > limits["max_action_chars"] for a in actions):
+        raise MessageTooLarge(f"a sub-action is longer than {limits['max_action_chars']} characters",
+                              details={"limit": "max_action_chars", "max": limits["max_action_chars"]})
+
+
 def _check_prompt(prompt: Any, limits: Mapping[str, int], *, required: bool, field: str = "prompt") -> None:
     if prompt is None and not required:
         return
@@ -397,14 +425,7 @@ def _validate_ground(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     prompt, actions = header.get("prompt"), header.get("actions")
     _check_prompt(prompt, limits, required=actions is None)
     if actions is not None:
-        if not isinstance(actions, list) or not actions or not all(
-            isinstance(a, str) and a.strip() for a in actions
-        ):
-            raise BadPromptData("actions must be a non-empty list of non-empty strings")
-        if len(actions) > limits["max_sub_actions"]:
-            raise MessageTooLarge(f"{len(actions)} sub-actions; the limit is {limits['max_sub_actions']}")
-        if any(len(a) > limits["max_action_chars"] for a in actions):
-            raise MessageTooLarge(f"a sub-action is longer than {limits['max_action_chars']} characters")
+        check_actions(actions, limits=limits)
     method = header.get("method", DEFAULT_METHOD)
     if not isinstance(method, str) or not _METHOD_RE.match(method):
         raise ProtocolError(f"method must be a lower-case identifier, got {str(method)[:40]!r}")
@@ -449,7 +470,7 @@ def _check_motion(motion: Mapping[str, Any], pos: np.ndarray, limits: Mapping[st
 
 
 def _check_number(val: Any, what: str, lo: float, hi: float) -> None:
-    if type(val) not in (int, float) or not math.isfinite(val) or not lo <= val <= hi:
+    if type(val) not in (int, float) or not finite_number(val) or not lo <= val <= hi:
         raise BadMotionData(f"{what} must be a finite number in [{lo:g}, {hi:g}], got {str(val)[:40]}")
 
 

@@ -85,7 +85,8 @@ class LocalBackend:
         if self.running:
             return
         if self.log_path is None:
-            with tempfile.NamedTemporaryFile(prefix="moground-serve-", suffix=".log",
+            # named like moground.scratch's files: a later `moground segment` removes it if we are killed
+            with tempfile.NamedTemporaryFile(prefix=f"moground-serve-{os.getpid()}-", suffix=".log",
                                              delete=False) as fh:
                 self.log_path = Path(fh.name)
             self._temp_log = True
