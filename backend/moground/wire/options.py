@@ -163,7 +163,7 @@ class Keep:
 
 
 def _whole_frame(value: Any, what: str) -> float:
-    if type(value) is bool or not isinstance(value, (int, float)) or not math.isfinite(value) \
+    if type(value) is bool or not isinstance(value, (int, float)) or not finite_number(value) \
             or abs(value) > 1e9 or value != round(value):
         raise BadConstraint(f"{what} must be a whole frame number, got {repr(value)[:40]}",
                             details={"constraint": what})
