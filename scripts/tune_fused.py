@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "backend"))
 
 from moground.bench.kinectchains import kinectchain_cases  # noqa: E402
 from moground.bench.sets import realchain_cases, spliced_cases  # noqa: E402
+from moground.bench.stats import bootstrap_ci  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
 from moground.grounding.changepoint import novelty_curve  # noqa: E402
 from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
@@ -49,7 +50,7 @@ from moground.grounding.spans import span_similarity  # noqa: E402
 from moground.grounding.zomg import ZomgConfig  # noqa: E402
 
 # w_duration 0 and min_share 0 let the duration prior and the minimum share go
-GRID_TAKES = {"w_span": (0.0, 1.0, 2.0, 3.0, 4.0, 6.0), "w_text": (0.0, 1.0, 3.0), "w_novelty": (5.0, 10.0, 20.0),
+GRID_TAKES = {"w_span": (0.0, 1.0, 3.0, 6.0), "w_text": (0.0, 1.0), "w_novelty": (5.0, 10.0, 20.0),
               "w_duration": (0.0, 1.0, 3.0, 8.0), "min_share": (0.0, 0.1, 0.25)}
 GRID_SINGLE = {"single_threshold": (0.5, 1.0, 1.25, 1.5, 2.0), "single_novelty": (0.0, 2.0, 5.0)}
 SHIFTS_S = (0.0, 0.5, 1.0)
@@ -66,6 +67,8 @@ def main() -> int:
     ap.add_argument("--log", default=str(ROOT / "docs" / "tuning" / "tune_fused.log"))
     ap.add_argument("--out", default=str(ROOT / "backend" / "moground" / "bench" / "loto_settings.json"))
     ap.add_argument("--skip-zomg", action="store_true")
+    ap.add_argument("--kinds", nargs="+", default=["take", "single"], choices=["take", "single"],
+                    help="tune full takes (the cut DP's terms) and/or single queries (default both)")
     ap.add_argument("--families", nargs="+", default=["realchains", "kinectchains"], choices=["realchains", "kinectchains"],
                     help="real-take families in the objective (default both)")
     ap.add_argument("--encoder-path", default=None,
@@ -88,6 +91,7 @@ def main() -> int:
     enc = load_encoder("builtin", args.encoder_path, device="cpu")
     cases = (realchain_cases() if "realchains" in args.families else []) + (
         kinectchain_cases() if "kinectchains" in args.families else [])
+    cases = [c for c in cases if c.kind in args.kinds]
     takes = sorted({c.clip_id for c in cases})  # realchains take ids and kinectchains subjects ("s01")
     family = {c.clip_id: c.set_name for c in cases}
     families = sorted(set(family.values()))
@@ -130,7 +134,7 @@ def main() -> int:
     loto: dict[str, dict] = {t: {} for t in takes}
     transfer: dict[str, dict] = {t: {} for t in takes}
     best_all: dict = {}
-    for kind, space in (("take", GRID_TAKES), ("single", GRID_SINGLE)):
+    for kind, space in [(k, g) for k, g in (("take", GRID_TAKES), ("single", GRID_SINGLE)) if k in args.kinds]:
         table = []
         for setting in grid(space):
             res = score(kind, replace(FusedConfig(), **setting))
@@ -149,8 +153,9 @@ def main() -> int:
         for f in families:
             unit = [t for t in takes if family[t] == f]
             scores = [held[t]["score"] for t in unit]
-            log(f"[{kind}] {f} held-out mean mIoU {np.mean(scores):.4f} (per unit "
-                + ", ".join(f"{t} {v:.3f}" for t, v in zip(unit, scores)) + ")")
+            _, lo, hi = bootstrap_ci([np.array([v]) for v in scores])
+            log(f"[{kind}] {f} held-out mean mIoU {np.mean(scores):.4f} [95% CI by take/subject {lo:.3f}, {hi:.3f}] "
+                "(per unit " + ", ".join(f"{t} {v:.3f}" for t, v in zip(unit, scores)) + ")")
             if len(families) > 1:
                 other = [t for t in takes if family[t] != f]
                 choice, res = max(table, key=lambda row: objective(row[1], other))

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
     p.add_argument("--sets", nargs="+", default=["realchains", "kinectchains", "spliced"],
                    choices=["realchains", "kinectchains", "spliced"])
+    p.add_argument("--kinds", nargs="+", default=["take", "single", "spliced"], choices=["take", "single", "spliced"],
+                   help="case kinds to run: full takes, single queries (K=1), spliced sequences (default all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if "spliced" in args.sets:
         n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
+    cases = [c for c in cases if c.kind in args.kinds]
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
     # weights with decoder settings of their own (grounding.settings) are scored with them;
