@@ -36,6 +36,10 @@ ADDON_DIR = REPO / "blender_addon"
 PACKAGE = REPO / "backend" / "moground"
 WIRE_MODULES = ("protocol", "client", "errors", "options")
 BLENDER_MODULES = ("__init__", "motion_reader", "actions", "nla_writer", "local_backend", "markers", "bake")  # bpy/numpy/wire only
+# The prompt rules, for the add-on's live split preview: pure Python (re + the modules
+# above). decompose/__init__ is not vendored (it brings the LLM client), so wire/decompose
+# is a namespace package.
+PROMPT_MODULES = ("decompose/typed", "decompose/rules", "text/__init__", "text/words")
 
 
 def vendored_files() -> dict[str, Path]:
@@ -43,6 +47,7 @@ def vendored_files() -> dict[str, Path]:
     out = {f"wire/{name}.py": PACKAGE / f"{name}.py" for name in WIRE_MODULES}
     out.update({f"wire/blender/{name}.py": PACKAGE / "blender" / f"{name}.py"
                 for name in BLENDER_MODULES})
+    out.update({f"wire/{name}.py": PACKAGE / f"{name}.py" for name in PROMPT_MODULES})
     return out
 DEFAULT_CACHE = REPO / ".cache" / "wheels"
 DEFAULT_PYZMQ = "pyzmq==27.*"

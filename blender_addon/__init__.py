@@ -7,9 +7,9 @@ vendored into ``wire/`` by build_addon.py; it is not kept in the source tree.
 
 from __future__ import annotations
 
-from . import backend, find, operators, panels, preferences, properties
+from . import backend, find, operators, panels, preferences, prompt_list, properties
 
-_MODULES = (preferences, properties, operators, find, panels)
+_MODULES = (preferences, properties, operators, prompt_list, find, panels)
 
 
 def register() -> None:

@@ -22,6 +22,7 @@ from .wire.blender.bake import bake_actions
 from .wire.blender.markers import clear_markers, write_markers
 from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, write_segments
 from .preferences import get_preferences
+from .prompt_list import list_prompt
 from .properties import DEFAULT_METHOD, run_state
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}
@@ -102,7 +103,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
     def _prepare(self, context) -> tuple:
         """Everything the request needs, read on the main thread; raises on bad input."""
         state = context.scene.moground
-        prompt = (self.prompt or state.prompt).strip()
+        prompt = (self.prompt or (list_prompt(state) if state.use_prompt_items else state.prompt)).strip()
         method = self.method or state.method
         if method == DEFAULT_METHOD:
             prefs = get_preferences(context)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bpy
 
+from .prompt_list import draw_preview
+
 
 class MOGROUND_UL_results(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0):
@@ -63,6 +65,7 @@ def draw_panel(layout, context) -> None:
         col.label(text=f"{obj.name}: {action.name if action else 'no action'}",
                   icon="ARMATURE_DATA" if action else "ERROR")
     col.prop(state, "prompt", text="")
+    draw_preview(col, state, _wrapped_label)
     col.prop(state, "method")
     row = col.row()
     row.enabled = not run.running

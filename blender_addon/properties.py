@@ -34,6 +34,10 @@ class MoGroundResult(bpy.types.PropertyGroup):
     reason: StringProperty(name="Why low confidence")
 
 
+class MoGroundPromptItem(bpy.types.PropertyGroup):
+    """One sub-action of the editable list (its text is ``name``)."""
+
+
 class MoGroundHit(bpy.types.PropertyGroup):
     """One moment the Find panel found (frames in the take's source numbering)."""
 
@@ -55,9 +59,15 @@ FIND_SOURCE_ITEMS = [
 class MoGroundSceneSettings(bpy.types.PropertyGroup):
     prompt: StringProperty(
         name="Prompt",
-        description="What happens in the take, in order, e.g. 'walk forward, then kick, then bow'",
+        description="What happens in the take, in order: a list ('walk, kick, bow', one per line, "
+                    "numbered) keeps every item as typed; a sentence is split into clauses",
         default="",
+        options={"TEXTEDIT_UPDATE"},  # the split preview follows every keystroke
     )
+    prompt_items: CollectionProperty(type=MoGroundPromptItem)
+    prompt_items_index: IntProperty()
+    use_prompt_items: BoolProperty(name="Use the List", default=False,
+                                   description="Segment sends the edited list, one sub-action per line")
     method: EnumProperty(name="Method", items=SCENE_METHOD_ITEMS, default=DEFAULT_METHOD)
     status: StringProperty(name="Status", default="")
     error: StringProperty(name="Error", default="")
@@ -93,7 +103,7 @@ def run_state(context):
     return context.window_manager.moground_run
 
 
-_CLASSES = (MoGroundResult, MoGroundHit, MoGroundSceneSettings, MoGroundRunState)
+_CLASSES = (MoGroundResult, MoGroundPromptItem, MoGroundHit, MoGroundSceneSettings, MoGroundRunState)
 
 
 def register() -> None:

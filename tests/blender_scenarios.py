@@ -458,6 +458,28 @@ def scenario_find(zip_path: str, bvh: str, bvh2: str, address: str, query: str, 
     return out
 
 
+def scenario_prompt_list(zip_path: str, bvh: str, address: str, **_) -> dict:
+    """The split preview and the editable list, then Segment with the edited list."""
+    install(zip_path)
+    prefs().address, prefs().timeout_s = address, 60.0
+    obj = import_bvh(bvh)
+    name = obj.name
+    lists = sys.modules[f"{MODULE}.prompt_list"]
+    out = {"preview": lists.preview("idle, walk, idle"), "preview_repeat": lists.preview("walk x2; t-pose"),
+           "preview_sentence": lists.preview("A person walks in and then sits down"),
+           "preview_bad": lists.preview("x" * 5000), "torch_loaded": "torch" in sys.modules}
+    state = bpy.context.scene.moground
+    state.prompt = "idle, walk twice"
+    bpy.ops.moground.prompt_to_list()
+    out["items"] = [item.name for item in state.prompt_items]
+    state.prompt_items[2].name = "idle"  # the artist edits the third line
+    out["sent"] = lists.list_prompt(state)
+    out["error"] = run_segment("", "uniform")
+    out["nla"] = obj_state(name)["nla"]
+    out["results"] = [r.label for r in state.results]
+    return out
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 

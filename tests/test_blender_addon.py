@@ -135,7 +135,8 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
             [*vendored, "wire/__init__.py"])
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
         assert ui == {"__init__.py", "backend.py", "find.py", "operators.py", "panels.py", "preferences.py",
-                      "properties.py"}
+                      "prompt_list.py", "properties.py"}
+        assert {"wire/decompose/typed.py", "wire/decompose/rules.py", "wire/text/words.py"} <= set(names)
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
     assert f'"./{wheels[0]}"' in manifest and 'platforms = ["linux-x64"]' in manifest
@@ -187,6 +188,23 @@ def test_reader_matches_backend_bvh_loader(addon_zip, user_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------- real backend
+
+
+def test_prompt_preview_and_edited_list_in_blender(addon_zip, user_dir, backend):
+    out = run_scenario("prompt_list", addon_zip, user_dir, bvh=_bvh(), address=backend)
+    lines, remarks, error = out["preview"]
+    assert (lines, remarks, error) == (["1. idle", "2. walk", "3. idle"], [], "")
+    lines, remarks, _ = out["preview_repeat"]
+    assert lines == ["1. walk   \u2190 'walk x2'", "2. walk   \u2190 'walk x2'", "3. t-pose"]
+    assert "expanded" in remarks[0]
+    assert [ln.split("   ")[0] for ln in out["preview_sentence"][0]] == ["1. walk in", "2. sit down"]
+    assert out["preview_bad"][0] == [] and "characters" in out["preview_bad"][2]
+    assert out["torch_loaded"] is False  # the vendored rules are pure Python
+    assert out["items"] == ["idle", "walk", "walk"]
+    assert out["sent"] == "idle\nwalk\nidle" and out["error"] is None, out
+    (track,) = out["nla"]
+    assert [s[0] for s in track[1]] == ["idle", "walk", "idle (2)"]
+    assert out["results"] == ["idle", "walk", "idle"]
 
 
 def test_segment_writes_strips_once_per_run_one_undo_step(addon_zip, user_dir, backend):

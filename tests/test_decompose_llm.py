@@ -114,7 +114,9 @@ def test_ollama_good_answer_auto_detected(server: FakeModelServer) -> None:
     server.script = [(200, answer("wave with the left hand", "jump twice"), 0.0)]
     cfg = LLMConfig(url=server.url + "/api/chat", model="llama3")
     result = decompose("jump twice after waving with the left hand", cfg)
-    assert (result.source, result.phrases) == ("llm", ["wave with the left hand", "jump twice"])
+    # the LLM's phrases get the same repetition shorthand as the rules'
+    assert (result.source, result.phrases) == ("llm", ["wave with the left hand", "jump", "jump"])
+    assert result.warnings == [] and "expanded 'jump twice'" in result.notes[0]
     (req,) = server.requests
     assert req["path"] == "/api/chat"
     assert req["body"]["stream"] is False and req["body"]["format"] == "json"
@@ -124,7 +126,7 @@ def test_ollama_good_answer_auto_detected(server: FakeModelServer) -> None:
 
 def test_explicit_ollama_api_on_base_url(server: FakeModelServer) -> None:
     server.script = [(200, answer("walk"), 0.0)]
-    assert decompose("walk", config(server, api="ollama")).source == "llm"
+    assert decompose("a person walks", config(server, api="ollama")).source == "llm"
     assert server.requests[0]["path"] == "/api/chat"
 
 
@@ -175,7 +177,7 @@ def test_http_500_forever_gives_up_after_retries(server: FakeModelServer) -> Non
 
 def test_client_error_is_not_retried(server: FakeModelServer) -> None:
     server.script = [(401, "", 0.0), (200, answer("walk"), 0.0)]
-    result = decompose("walk", config(server, retries=2))
+    result = decompose("a person walks", config(server, retries=2))
     assert result.source == "rules" and "HTTP 401" in result.warnings[0]
     assert len(server.requests) == 1
 
@@ -183,7 +185,7 @@ def test_client_error_is_not_retried(server: FakeModelServer) -> None:
 def test_slow_server_times_out_and_falls_back(server: FakeModelServer) -> None:
     server.script = [(200, answer("walk"), 1.5)]
     start = time.monotonic()
-    result = decompose("walk, then jump", config(server, timeout_s=0.2, retries=2))
+    result = decompose("he walks, then jumps", config(server, timeout_s=0.2, retries=2))
     elapsed = time.monotonic() - start
     assert (result.source, result.phrases) == ("rules", ["walk", "jump"])
     assert "within 0.2 s" in result.warnings[0]
@@ -192,7 +194,7 @@ def test_slow_server_times_out_and_falls_back(server: FakeModelServer) -> None:
 
 def test_unreachable_server_falls_back() -> None:
     port = free_port()  # a port that nobody listens on
-    result = decompose("walk", LLMConfig(url=f"http://127.0.0.1:{port}", retries=1, backoff_s=0.01))
+    result = decompose("a person walks", LLMConfig(url=f"http://127.0.0.1:{port}", retries=1, backoff_s=0.01))
     assert result.source == "rules" and "cannot reach" in result.warnings[0]
 
 
@@ -234,7 +236,9 @@ def test_cli_json_with_llm(server: FakeModelServer, capsys: pytest.CaptureFixtur
                "--llm-model", "m", "--llm-api-key", "secret", "--llm-timeout", "5"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"sub_actions": RULES, "source": "llm", "warnings": []}
+    assert {k: out[k] for k in ("sub_actions", "source", "warnings", "notes")} == {
+        "sub_actions": RULES, "source": "llm", "warnings": [], "notes": []}
+    assert [PROMPT[s:e] for s, e in out["spans"]][0].lower().startswith("walk")
     assert server.requests[0]["headers"]["Authorization"] == "Bearer secret"
 
 
@@ -245,7 +249,9 @@ def test_cli_table_and_fallback_warning(server: FakeModelServer, capsys: pytest.
     server.script = [(200, "no json here", 0.0)]
     assert main(["decompose", "--prompt", PROMPT]) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines() == ["1. walk forward", "2. pick up the box", "3. turn left"]
+    assert captured.out.splitlines() == ["1. walk forward     chars 9-22, from 'walks forward'",
+                                         "2. pick up the box  chars 29-45, from 'picks up the box'",
+                                         "3. turn left        chars 50-60, from 'turns left'"]
     assert "warning: LLM decomposition failed" in captured.err
     assert main(["decompose", "--prompt", PROMPT, "--no-llm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["source"] == "rules"
@@ -323,7 +329,7 @@ def test_a_dripping_server_is_cut_off_at_the_total_deadline(hostile) -> None:
     """Each byte arrives well within the timeout; the whole answer would take ~10 s."""
     hostile.mode = "drip"
     start = time.monotonic()
-    result = decompose("walk, then jump", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
+    result = decompose("he walks, then jumps", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
                                                     timeout_s=1.0, retries=2, backoff_s=0.01))
     elapsed = time.monotonic() - start
     assert (result.source, result.phrases) == ("rules", ["walk", "jump"])
@@ -345,7 +351,7 @@ def test_huge_or_inflating_answers_are_capped_while_streaming(hostile, mode) -> 
         del plain
     tracemalloc.start()
     try:
-        result = decompose("walk, then jump", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
+        result = decompose("he walks, then jumps", LLMConfig(url=f"http://127.0.0.1:{hostile.server_port}",
                                                         timeout_s=20.0, retries=0))
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -106,10 +106,13 @@ def test_table_is_large_enough() -> None:
 
 
 def test_decompose_uses_rules_without_llm() -> None:
-    result = decompose("walk, then jump")
+    # a sentence goes through the clause rules; "walk, then jump" is now a list (issue 21)
+    result = decompose("he walks, then jumps")
     assert (result.phrases, result.source, result.warnings) == (["walk", "jump"], "rules", [])
-    assert result.to_dict() == {"sub_actions": ["walk", "jump"], "source": "rules", "warnings": []}
+    assert result.to_dict() == {"sub_actions": ["walk", "jump"], "spans": [[3, 8], [15, 20]],
+                                "changed": [True, True], "source": "rules", "notes": [], "warnings": []}
     assert decompose_phrases("walk, then jump") == ["walk", "jump"]
+    assert decompose("walk, then jump").source == "rules"  # "then" makes a comma piece prose
     assert list(result) == ["walk", "jump"] and len(result) == 2 and result[1] == "jump"
 
 

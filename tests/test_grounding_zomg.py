@@ -30,7 +30,8 @@ class OracleEncoder:
         return m
 
     def encode_text(self, phrases):
-        return torch.eye(self.dim)[[int(p[-1]) for p in phrases]]
+        # "a0".."a3" name a label; any other phrase (a lone query's contrast phrases) means "nothing"
+        return torch.eye(self.dim)[[int(p[-1]) if p[-1].isdigit() else 3 for p in phrases]]
 
     def frame_features(self, motion):
         lab = motion[:, 0, 0].round().long()

@@ -181,7 +181,7 @@ class GroundingEngine:
         if prompt is None or not prompt.strip():
             raise BadPrompt("the prompt is empty: describe the sub-actions, e.g. 'walk, then jump, then wave'")
         result = decompose(prompt, self.llm)
-        warnings += result.warnings
+        warnings += result.warnings + [f"prompt: {note}" for note in result.notes]
         return result.phrases
 
 

@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spliced", type=int, default=None, help="spliced sequences per source (default 20, quick 3)")
     p.add_argument("--sets", nargs="+", default=["realchains", "kinectchains", "spliced"],
                    choices=["realchains", "kinectchains", "spliced"])
-    p.add_argument("--kinds", nargs="+", default=["take", "single", "spliced"], choices=["take", "single", "spliced"],
-                   help="case kinds to run: full takes, single queries (K=1), spliced sequences (default all)")
+    p.add_argument("--kinds", nargs="+", default=None, choices=["take", "single", "spliced"],
+                   help="only these case kinds (default: all), e.g. --kinds take for whole real takes and their typed rows")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=None, help="subset of methods to run (default: all)")
     p.add_argument("--zomg", nargs="+", default=[], metavar="KEY=VALUE", help="ZOMG settings, e.g. steps=200 lr=0.1")
@@ -33,11 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transfer", action="store_true",
                    help="score each real-take family with the settings tuned on the OTHER family and val spliced "
                         "(the transfer rows) instead of leave-one-take-out / leave-one-subject-out")
+    p.add_argument("--prompts", action="store_true",
+                   help="only the prompt table: exact-list and item-count rate of the prompt split, per style")
     add_encoder_args(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.prompts:
+        return run_prompt_table(args)
     import torch
     from tqdm import tqdm
 
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
                                 summarize_runs)
     from ..bench.kinectchains import kinectchain_cases
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
+    from ..bench.typed_rows import with_typed_cases
     from ..encoders import load_encoder
     from ..grounding.settings import decoder_settings_for
     from ..grounding.zomg import ZomgConfig
@@ -62,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if "spliced" in args.sets:
         n = args.spliced if args.spliced is not None else (3 if args.quick else 20)
         cases += spliced_cases(args.split, root, count=n, seed=args.seed)
-    cases = [c for c in cases if c.kind in args.kinds]
+    cases = with_typed_cases(cases)  # every real-take set also grounded through its typed prompt
+    cases = [c for c in cases if args.kinds is None or c.kind in args.kinds]
     zomg = ZomgConfig(seed=args.seed, **parse_settings(args.zomg))
     bar = tqdm(total=len(cases), desc="bench", unit="case", file=sys.stderr)
     # weights with decoder settings of their own (grounding.settings) are scored with them;
@@ -137,3 +143,16 @@ def payload_settings(loto: dict | None, tuned_for: str | None, transfer: bool = 
         return ("leave-one-take-out (realchains), leave-one-subject-out (kinectchains), "
                 "where scripts/tune_fused.py recorded them; shipped otherwise")
     return f"the settings tuned for {tuned_for} (in-sample)" if tuned_for else "shipped (in-sample)"
+
+
+def run_prompt_table(args: argparse.Namespace) -> int:
+    """The prompt table (``bench.prompt_table``): no encoder, no motion, just the split."""
+    from ..bench.prompt_table import all_cases, format_table, score
+    from ..decompose import decompose_phrases
+    from ..paths import data_root
+
+    rates = score(all_cases(data_root(args.data), seed=args.seed), decompose_phrases)
+    print(format_table(rates))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"prompt_table": rates}, indent=1))
+    return 0

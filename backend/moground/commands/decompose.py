@@ -29,8 +29,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    width = len(str(len(result.phrases)))
-    for i, phrase in enumerate(result.phrases, 1):
-        print(f"{i:>{width}}. {phrase}")
-    print(f"({len(result.phrases)} sub-actions, {result.source})", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    width = len(str(len(result.items)))
+    text_width = max(len(item.text) for item in result.items)
+    for i, item in enumerate(result.items, 1):
+        typed = args.prompt[item.start:item.end]
+        origin = "as typed" if not item.changed else f"from {typed!r}"
+        print(f"{i:>{width}}. {item.text:<{text_width}}  chars {item.start}-{item.end}, {origin}")
+    print(f"({len(result.items)} sub-actions, {result.source})", file=sys.stderr)
     return 0

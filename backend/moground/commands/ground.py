@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
     if args.prompt and not args.actions:
-        from ..decompose.rules import split_actions
+        from ..decompose.typed import split_typed
 
-        split_actions(args.prompt)  # empty, over-long or action-less: fail before loading anything
+        split_typed(args.prompt)  # empty, over-long or action-less: fail before loading anything
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's
     truth = None
     if args.truth:  # checked before the encoder loads: a bad file fails fast

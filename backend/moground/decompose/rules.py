@@ -3,6 +3,13 @@
 Why rules: grounding must work with no network and no model server, and the result
 must be deterministic so that a prompt always yields the same NLA strips.
 
+Which prompts come here (``typed.split_typed`` decides, and its docstring is the full
+rule): only pieces that read as a sentence. A list (commas, lines, ";", "|", arrows,
+bullets, numbers) whose items have no subject and no inner "then"/"after that"/
+"followed by" is taken item by item, verbatim, and never reaches these rules; line
+breaks and the other strong separators split a mixed prompt first, so each piece is
+a list or a sentence on its own.
+
 Output convention (the LLM decomposer's phrases are passed through the same
 ``normalize_phrase`` so that both sources look alike):
   * lower case, single spaces, no surrounding punctuation;

@@ -35,7 +35,7 @@ MOTION_VERBS: frozenset[str] = frozenset(
     vault hurdle tackle parry hurl fling fetch gather collect load unload stack offer
     receive embrace tremble recoil spar shovel rake plant mix knit dress undress sniff
     lick chew swallow spit cough sleep wake lounge recline slump glide skid nudge poke
-    lay hammer saw sew scan bump shoot tumble
+    lay hammer saw sew scan bump shoot tumble idle
     """.split()
 )
 
