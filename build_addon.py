@@ -2,10 +2,10 @@
 """Build the MoGround Blender extension zips, one per platform and Python ABI.
 
 Each zip holds the add-on's UI from ``blender_addon/``, the backend modules it runs
-vendored byte for byte into ``wire/`` — the wire client
-``backend/moground/{protocol,client,errors,options}.py`` and the Blender-side modules of
-``backend/moground/blender/`` (reader, NLA writer, local-backend starter) into
-``wire/blender/``, so one source of truth and no copies in the repository — and the
+vendored byte for byte into ``wire/`` — the folder ``backend/moground/wire/`` (the
+wire client, protocol, limits, errors, options, method names, and in ``wire/blender/``
+the reader, NLA writer, local-backend starter), copied whole, so one source of truth,
+no copies in the repository and a tree that matches the zip — and the
 pyzmq wheel for its platform in ``wheels/``, listed in the manifest. numpy is never
 bundled: Blender ships it.
 
@@ -34,21 +34,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent
 ADDON_DIR = REPO / "blender_addon"
 PACKAGE = REPO / "backend" / "moground"
-WIRE_MODULES = ("protocol", "client", "errors", "options")
-BLENDER_MODULES = ("__init__", "motion_reader", "actions", "nla_writer", "local_backend", "markers", "bake")  # bpy/numpy/wire only
-# The prompt rules, for the add-on's live split preview: pure Python (re + the modules
-# above). decompose/__init__ is not vendored (it brings the LLM client), so wire/decompose
-# is a namespace package.
-PROMPT_MODULES = ("decompose/typed", "decompose/rules", "text/__init__", "text/words")
+WIRE_DIR = PACKAGE / "wire"  # bpy/numpy/standard library only; imports nothing outside itself
 
 
 def vendored_files() -> dict[str, Path]:
-    """Zip path → backend source of every vendored module (copied byte for byte)."""
-    out = {f"wire/{name}.py": PACKAGE / f"{name}.py" for name in WIRE_MODULES}
-    out.update({f"wire/blender/{name}.py": PACKAGE / "blender" / f"{name}.py"
-                for name in BLENDER_MODULES})
-    out.update({f"wire/{name}.py": PACKAGE / f"{name}.py" for name in PROMPT_MODULES})
-    return out
+    """Zip path → backend source of every vendored module: the whole ``wire`` folder
+    (copied byte for byte)."""
+    return {f"wire/{p.relative_to(WIRE_DIR).as_posix()}": p for p in sorted(WIRE_DIR.rglob("*.py"))
+            if "__pycache__" not in p.parts}
+
 DEFAULT_CACHE = REPO / ".cache" / "wheels"
 DEFAULT_PYZMQ = "pyzmq==27.*"
 
@@ -140,10 +134,6 @@ def stage(dest: Path, platform: str | None = None, target: Target | None = None,
             continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest / rel)
-    wire = dest / "wire"
-    wire.mkdir(exist_ok=True)
-    (wire / "__init__.py").write_text(
-        '"""Vendored by build_addon.py from backend/moground; do not edit here."""\n', encoding="utf-8")
     for rel, src in vendored_files().items():
         if not src.exists():
             raise BuildError(f"missing {src.relative_to(REPO)}: the add-on vendors it")

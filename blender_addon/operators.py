@@ -24,6 +24,7 @@ from .wire.blender.nla_writer import RESULT_KEY, NlaWriteError, owned_tracks, wr
 from .preferences import get_preferences
 from .prompt_list import list_prompt
 from .properties import DEFAULT_METHOD, run_state
+from .wire.methods import DEFAULT_METHOD as BACKEND_DEFAULT_METHOD
 
 _REDRAW_SPACES = {"NLA_EDITOR", "VIEW_3D", "DOPESHEET_EDITOR"}
 
@@ -107,7 +108,7 @@ class MOGROUND_OT_segment(bpy.types.Operator):
         method = self.method or state.method
         if method == DEFAULT_METHOD:
             prefs = get_preferences(context)
-            method = prefs.default_method if prefs is not None else "zomg"
+            method = prefs.default_method if prefs is not None else BACKEND_DEFAULT_METHOD
         if not prompt:
             raise MotionReadError("bad_prompt", "Type a prompt first, e.g. 'walk, then kick'")
         obj = context.active_object

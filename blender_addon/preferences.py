@@ -5,13 +5,24 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
+from .wire.methods import DEFAULT_METHOD, METHODS
 from .wire.protocol import DEFAULT_ADDRESS
 
+# How each method reads in the UI; the list itself is the backend's (wire.methods).
+_LABELS = {
+    "zomg": ("ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
+    "fused": ("Fused", "Text and motion change decoded together: ZOMG's starting point, faster"),
+    "window": ("Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
+    "changepoint": ("Change points", "Text-free change points, labelled in prompt order (baseline)"),
+    "uniform": ("Uniform", "Equal parts in prompt order (baseline)"),
+}
+# Scenes store a method by its position here: the first four keep the numbers older
+# files stored, methods added later come after them.
+_STORED_ORDER = ("zomg", "window", "changepoint", "uniform")
 METHOD_ITEMS = [
-    ("zomg", "ZOMG", "Optimise soft masks against the sub-action phrases (best quality)"),
-    ("window", "Sliding windows", "Score windows of several lengths with the same encoder (baseline)"),
-    ("changepoint", "Change points", "Text-free change points, labelled in prompt order (baseline)"),
-    ("uniform", "Uniform", "Equal parts in prompt order (baseline)"),
+    (m, *_LABELS.get(m, (m.title(), f"The backend's {m!r} method")))
+    for m in sorted(METHODS, key=lambda m: (_STORED_ORDER.index(m) if m in _STORED_ORDER else len(_STORED_ORDER),
+                                           METHODS.index(m)))
 ]
 
 
@@ -38,7 +49,7 @@ class MoGroundPreferences(bpy.types.AddonPreferences):
         description="This machine's CURVE .key_secret file, when the backend authorises clients",
         default="", subtype="FILE_PATH",
     )
-    default_method: EnumProperty(name="Default method", items=METHOD_ITEMS, default="zomg")
+    default_method: EnumProperty(name="Default method", items=METHOD_ITEMS, default=DEFAULT_METHOD)
     start_local: BoolProperty(
         name="Start a local backend",
         description="When no backend answers, run `moground serve` on a free loopback port",

@@ -1,7 +1,7 @@
 """The prompt, split as the backend will split it, shown under the prompt as the artist
 types; and the split as an editable one-per-line list the Segment button can send.
 
-The split is the backend's own rules (``wire/decompose/typed.py``, vendored), so the
+The split is the backend's own rules (``wire/prompt/typed.py``, vendored), so the
 preview is what grounding gets: no request, no guess.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import IntProperty
 
-from .wire.decompose.typed import split_typed
+from .wire.prompt.typed import split_typed
 from .wire.errors import MoGroundError
 
 PREVIEW_ROWS = 12

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from moground.blender.local_backend import LocalBackend
+from moground.wire.blender.local_backend import LocalBackend
 from moground.paths import REPO_DIR
 
 sys.path.insert(0, str(REPO_DIR / "tests"))

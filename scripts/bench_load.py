@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from moground.blender.local_backend import free_port
-from moground.client import Client
-from moground.errors import MoGroundError
+from moground.wire.methods import DEFAULT_METHOD
+from moground.wire.blender.local_backend import free_port
+from moground.wire.client import Client
+from moground.wire.errors import MoGroundError
 
 PROMPT = "walk forward, then turn around, then jump, then wave"
 CLIP_S = 20.0
@@ -121,7 +122,7 @@ def start_server(workers: int, queue: int, extra: list[str]) -> tuple[subprocess
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_load_server_{port}.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "moground.server", "--bind", address, "--workers", str(workers),
+    proc = subprocess.Popen([sys.executable, "-m", "moground.commands.serve", "--bind", address, "--workers", str(workers),
                              "--queue", str(queue), *extra], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     with Client(address, timeout_s=1, retries=0) as c:
@@ -146,7 +147,7 @@ def hostile_probes(address: str, stall_wait_s: float, clip: tuple) -> None:
 
     import zmq
 
-    from moground import protocol as P
+    from moground.wire import protocol as P
 
     front = server_pids(address)[0]
     ctx = zmq.Context()
@@ -269,7 +270,7 @@ def main() -> int:
     ap.add_argument("--levels", default="1,4,16", help="concurrent clients per level (default 1,4,16)")
     ap.add_argument("--address", default=None, help="use a running server instead of starting one")
     ap.add_argument("--workers", type=int, default=1, help="workers of the server this script starts")
-    ap.add_argument("--method", default="zomg", help="grounding method (default zomg)")
+    ap.add_argument("--method", default=DEFAULT_METHOD, help=f"grounding method (default {DEFAULT_METHOD})")
     ap.add_argument("--steps", type=int, default=None, help="ZOMG optimisation steps (default: the engine's)")
     ap.add_argument("--timeout", type=float, default=600.0, help="client timeout per request, s")
     ap.add_argument("--server-args", default="", help="extra `moground serve` arguments, quoted")

@@ -1,4 +1,4 @@
-"""Benchmark the motion reader (moground/blender/motion_reader.py): 60 bones x 3,000 frames, prints seconds.
+"""Benchmark the motion reader (moground/wire/blender/motion_reader.py): 60 bones x 3,000 frames, prints seconds.
 
 Run with the ``bpy`` module (``python scripts/bench_read_motion.py``) or inside
 Blender (``blender -b --python scripts/bench_read_motion.py``). The armature is
@@ -17,7 +17,7 @@ import time
 
 import bpy
 
-READER = pathlib.Path(__file__).resolve().parents[1] / "backend" / "moground" / "blender" / "motion_reader.py"
+READER = pathlib.Path(__file__).resolve().parents[1] / "backend" / "moground" / "wire" / "blender" / "motion_reader.py"
 
 
 def load_reader():

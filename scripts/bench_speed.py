@@ -18,7 +18,7 @@ import torch
 
 from moground.encoders import load_encoder
 from moground.grounding.methods import run_method
-from moground.grounding.zomg import ZomgConfig
+from moground.grounding.masks import ZomgConfig
 from moground.preprocess import canonicalize, resample
 from moground.samples.procedural import joint_positions_cm, walk_jump_wave
 

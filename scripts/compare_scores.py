@@ -9,9 +9,9 @@ leave-one-take-out settings) and the val split's spliced sequences. Every rule s
 very same ZOMG segments; only the score differs:
 
 * text: the segment's pooled motion against its own phrase, the prompt's others and the
-  rest of the take (``zomg.segment_scores`` without masks);
-* text × mask: that, times the mean ZOMG mask membership of its frames (the score
-  shipped until this round);
+  rest of the take (``scoring.segment_scores`` without masks);
+* text × mask: that, times the mean ZOMG mask membership of its frames (an earlier
+  shipped score, docs/tuning/segment_score.md);
 * text × cut: the text score times the motion novelty at the weaker cut (shipped:
   ``grounding.methods.scored``; a single query's span has no forced cut, so for K=1 it
   is the text score);
@@ -36,7 +36,7 @@ from moground.bench.stats import auroc  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
-from moground.grounding.zomg import segment_scores  # noqa: E402
+from moground.grounding.scoring import segment_scores  # noqa: E402
 
 MIN_LEN = 10
 RULES = ("text", "text × mask", "text × cut", "text × mask × cut")

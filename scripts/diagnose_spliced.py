@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT / "backend"))
 
 from moground.bench.sets import realchain_cases, spliced_cases  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
-from moground.grounding.changepoint import novelty_curve  # noqa: E402
-from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
+from moground.grounding.novelty import novelty_curve  # noqa: E402
+from moground.grounding.fused import FusedConfig, dp_step, fused_segments  # noqa: E402
+from moground.grounding.evidence import evidence_curves  # noqa: E402
 from moground.grounding.spans import span_similarity  # noqa: E402
 from moground.grounding.metrics import iou  # noqa: E402
 

@@ -22,13 +22,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
 
+from moground.wire.methods import DEFAULT_METHOD  # noqa: E402
 from moground.bench.stats import auroc  # noqa: E402
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("bench_json", nargs="+")
-    ap.add_argument("--method", default="zomg")
+    ap.add_argument("--method", default=DEFAULT_METHOD)
     ap.add_argument("--out", default=str(ROOT / "docs" / "tuning" / "confidence.md"))
     args = ap.parse_args()
     rows = []

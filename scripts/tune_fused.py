@@ -40,14 +40,15 @@ from moground.bench.kinectchains import kinectchain_cases  # noqa: E402
 from moground.bench.sets import realchain_cases, spliced_cases  # noqa: E402
 from moground.bench.stats import bootstrap_ci  # noqa: E402
 from moground.encoders import load_encoder  # noqa: E402
-from moground.grounding.changepoint import novelty_curve  # noqa: E402
-from moground.grounding.fused import FusedConfig, dp_step, evidence_curves, fused_segments  # noqa: E402
+from moground.grounding.novelty import novelty_curve  # noqa: E402
+from moground.grounding.fused import FusedConfig, dp_step, fused_segments  # noqa: E402
+from moground.grounding.evidence import evidence_curves  # noqa: E402
 from moground.grounding.metrics import iou, iou_excluding  # noqa: E402
 from moground.grounding.methods import run_method  # noqa: E402
 from moground.grounding.settings import DECODER_SETTINGS, read_table  # noqa: E402
-from moground.library.identity import weights_digest  # noqa: E402
+from moground.encoders.identity import weights_digest  # noqa: E402
 from moground.grounding.spans import span_similarity  # noqa: E402
-from moground.grounding.zomg import ZomgConfig  # noqa: E402
+from moground.grounding.masks import ZomgConfig  # noqa: E402
 
 # w_duration 0 and min_share 0 let the duration prior and the minimum share go
 GRID_TAKES = {"w_span": (0.0, 1.0, 3.0, 6.0), "w_text": (0.0, 1.0), "w_novelty": (5.0, 10.0, 20.0),

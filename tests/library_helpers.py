@@ -27,7 +27,8 @@ MAKE_LIBRARY_BLEND = r"""
 import sys, json
 from pathlib import Path
 import bpy, numpy as np
-from moground.blender.mocap_import import import_take, import_bvh, armature_from_positions
+from moground.blender.mocap_import import import_take
+from moground.blender_import import armature_from_positions, import_bvh
 spec = json.loads(sys.argv[1])
 names = list(spec["bvh"])
 rig = import_take(Path(spec["bvh"][names[0]]))

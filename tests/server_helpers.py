@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from moground.blender.local_backend import free_port  # noqa: F401  (re-exported for the tests)
-from moground.client import Client
-from moground.errors import MoGroundError
+from moground.wire.blender.local_backend import free_port  # noqa: F401  (re-exported for the tests)
+from moground.wire.client import Client
+from moground.wire.errors import MoGroundError
 from moground.grounding.result import GroundingResult, Segment
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -98,14 +98,14 @@ def rss_kb(pid: int) -> int:
 
 
 class ServerProcess:
-    """``python -m moground.server`` as a subprocess, logging to a file."""
+    """``python -m moground.commands.serve`` as a subprocess, logging to a file."""
 
     def __init__(self, log_path: Path, *args: str, factory: str | None = LIGHT_FACTORY,
                  address: str | None = None, wait_workers: int = 1, startup_s: float = 60.0,
                  env_extra: dict | None = None) -> None:
         self.address = address or f"tcp://127.0.0.1:{free_port()}"
         self.log_path = log_path
-        cmd = [sys.executable, "-m", "moground.server", "--bind", self.address, *args]
+        cmd = [sys.executable, "-m", "moground.commands.serve", "--bind", self.address, *args]
         if factory:
             cmd += ["--engine-factory", factory]
         env = dict(os.environ)
@@ -177,7 +177,7 @@ def synthetic_index(folder: Path, takes: int = 3) -> Path:
 def search_frames(rid: str = "s", *, takes: int = 2, frames: int = 30, bones: int = 3, **changes) -> list[bytes]:
     """A valid inline ``search`` (one rig, ``takes`` takes) with header fields replaced by
     ``changes`` (``options.X`` and ``motions.X`` reach inside)."""
-    from moground import protocol as P
+    from moground.wire import protocol as P
 
     pos, names, parents = walk_clip(frames=frames, bones=bones)
     rig = {"armature": "Rig", "bone_names": names, "parents": parents, "fps": 30.0,

@@ -18,8 +18,8 @@ ROOT = data_root(required=False)
 @pytest.mark.skipif(ROOT is None or not (ROOT / "cmu").is_dir(), reason="shared CMU data not found")
 def test_armature_from_positions_reproduces_the_joint_positions():
     """Bones driven by translation only must put every head on its joint, every frame."""
-    from moground.blender.motion_reader import read_armature_motion
-    from moground.blender.mocap_import import armature_from_positions, fresh_scene
+    from moground.wire.blender.motion_reader import read_armature_motion
+    from moground.blender_import import armature_from_positions, fresh_scene
 
     skel = json.loads((ROOT / "cmu" / "skeleton.json").read_text())
     names = skel.get("joint_names") or skel.get("joints") or skel.get("names")

@@ -25,7 +25,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     """One real ``moground serve`` (2 workers) for the whole module."""
-    from moground.blender.local_backend import LocalBackend
+    from moground.wire.blender.local_backend import LocalBackend
 
     log = tmp_path_factory.mktemp("backend") / "serve.log"
     server = LocalBackend(workers=2, log_path=log)

@@ -14,8 +14,8 @@ from moground.batch.discover import build_work, load_prompt_table
 from moground.batch.report import FileResult, write_report
 from moground.blender.stamp import make_stamp, read_stamp, stamp_matches
 from moground.commands.segment import parse_options
-from moground.options import GroundOptions
-from moground.errors import BadRequest
+from moground.wire.options import GroundOptions
+from moground.wire.errors import BadRequest
 
 
 def test_commit_replaces_atomically_and_keeps_the_original_as_backup(tmp_path):
@@ -155,7 +155,7 @@ def test_commit_keeps_mode_owner_and_group(tmp_path):
 
 
 def test_read_only_files_and_permission_problems_are_coded_errors(tmp_path):
-    from moground.errors import NotWritable
+    from moground.wire.errors import NotWritable
 
     target = tmp_path / "locked.blend"
     target.write_bytes(b"old")

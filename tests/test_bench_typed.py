@@ -7,7 +7,7 @@ import pytest
 
 from moground.bench.sets import realchain_cases
 from moground.bench.typed_rows import with_typed_cases
-from moground.errors import MoGroundError
+from moground.wire.errors import MoGroundError
 
 
 def test_every_verbatim_take_gets_an_identical_typed_twin(data_dir):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.blender.local_backend import free_port
+from moground.wire.blender.local_backend import free_port
 
 pytestmark = pytest.mark.blender
 
@@ -89,8 +89,8 @@ def run_scenario(name: str, zip_path: Path, user: Path, timeout: float = 180, **
 def backend(tmp_path_factory):
     """A real ``moground serve`` subprocess on a free loopback port."""
     pytest.importorskip("moground.server", reason="the backend server is not available")
-    from moground.client import Client
-    from moground.errors import MoGroundError
+    from moground.wire.client import Client
+    from moground.wire.errors import MoGroundError
 
     address = f"tcp://127.0.0.1:{free_port()}"
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
@@ -136,7 +136,7 @@ def test_zip_bundles_wire_client_and_pyzmq_but_no_numpy(addon_zip):
         ui = {n for n in names if n.endswith(".py") and "/" not in n}
         assert ui == {"__init__.py", "backend.py", "find.py", "operators.py", "panels.py", "preferences.py",
                       "prompt_list.py", "properties.py"}
-        assert {"wire/decompose/typed.py", "wire/decompose/rules.py", "wire/text/words.py"} <= set(names)
+        assert {"wire/prompt/typed.py", "wire/prompt/rules.py", "wire/prompt/words.py"} <= set(names)
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and "cp311" in wheels[0] and "x86_64" in wheels[0] and "pyzmq" in wheels[0]
     assert f'"./{wheels[0]}"' in manifest and 'platforms = ["linux-x64"]' in manifest

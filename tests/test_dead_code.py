@@ -1,4 +1,4 @@
-"""Branches and helpers that nothing reached are gone, so nobody maintains them (issue 14)."""
+"""Branches and helpers that nothing reached are gone, so nobody maintains them ."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def test_grounding_result_has_no_unused_from_dict():
 
 def test_nla_writer_takes_the_result_itself_not_a_nested_wire_reply():
     pytest.importorskip("bpy")
-    from moground.blender.nla_writer import NlaWriteError, _plan
+    from moground.wire.blender.nla_writer import NlaWriteError, _plan
 
     seg = {"label": "walk", "start_frame": 1.0, "end_frame": 20.0, "score": 0.5}
     assert [p["label"] for p in _plan({"segments": [seg]})] == ["walk"]

@@ -12,11 +12,11 @@ from typing import Iterator
 
 import pytest
 
-from moground.blender.local_backend import free_port
+from moground.wire.blender.local_backend import free_port
 from moground.cli import main
 from moground.decompose import LLMConfig, decompose
 from moground.decompose.llm import SYSTEM_PROMPT, LLMFailure, validate_answer
-from moground.errors import BadPrompt, BadRequest
+from moground.wire.errors import BadPrompt, BadRequest
 
 PROMPT = "a person walks forward, then picks up the box and turns left"
 RULES = ["walk forward", "pick up the box", "turn left"]

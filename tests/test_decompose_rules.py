@@ -1,14 +1,14 @@
 """Rule-based decomposition on real-world prompts: animator-style instructions and
 HumanML3D-style captions. Expected phrases follow the house style of
-moground.decompose.rules (lower case, no subject, leading verb in base form)."""
+moground.wire.prompt.rules (lower case, no subject, leading verb in base form)."""
 
 from __future__ import annotations
 
 import pytest
 
 from moground.decompose import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, decompose, decompose_phrases
-from moground.decompose.rules import normalize_phrase, split_actions
-from moground.errors import BadPrompt
+from moground.wire.prompt.rules import normalize_phrase, split_actions
+from moground.wire.errors import BadPrompt
 
 CASES: list[tuple[str, list[str]]] = [
     # sequence connectives

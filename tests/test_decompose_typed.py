@@ -1,4 +1,4 @@
-"""The list layer of the decomposer (moground.decompose.typed): verbatim items, spans,
+"""The list layer of the decomposer (moground.wire.prompt.typed): verbatim items, spans,
 changed flags, repetition notes and the count warning."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from moground.decompose import decompose
-from moground.decompose.typed import split_typed
-from moground.errors import BadPrompt
+from moground.wire.prompt.typed import split_typed
+from moground.wire.errors import BadPrompt
 
 
 def test_list_items_are_verbatim_with_their_spans() -> None:

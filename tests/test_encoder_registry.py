@@ -9,7 +9,7 @@ import types
 import pytest
 
 from moground.encoders import available_encoders, base, load_encoder, register_encoder
-from moground.errors import EncoderError
+from moground.wire.errors import EncoderError
 
 
 def test_shipped_encoders_are_listed_without_importing_them():

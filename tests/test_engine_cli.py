@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from moground.cli import main
-from moground.errors import BadMotion, BadPrompt, UnmappableRig
+from moground.wire.errors import BadMotion, BadPrompt, UnmappableRig
 from moground.grounding.confidence import LOW_CONFIDENCE_SCORE
 from moground.io import load_motion, save_npz
 from moground.motion import MotionClip
@@ -150,8 +150,8 @@ def test_centimetre_rig_declared_as_metres_is_rescaled(engine, sample_bvh):
 
 def test_decompose_reply_keeps_source_and_warnings(engine, monkeypatch):
     """docs/protocol.md promises sub_actions, source and warnings: an LLM fallback must show."""
-    from moground import protocol as P
-    from moground.blender.local_backend import free_port
+    from moground.wire import protocol as P
+    from moground.wire.blender.local_backend import free_port
     from moground.decompose import LLMConfig
     from moground.server.handler import RequestHandler
 

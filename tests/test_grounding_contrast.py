@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from moground.bench.realchains import load_takes
-from moground.grounding.zomg import segment_scores
+from moground.grounding.scoring import segment_scores
 
 
 def _whole_take_score(engine, motion, label: str) -> float:

@@ -1,7 +1,7 @@
 """The span table the fused decoder scores whole segments with: every span pooled once,
 the true span of a phrase scoring highest, and bounded shapes for short and very long
 takes. The encoder is a one-hot "oracle" whose right answer is known (as in
-test_grounding_zomg); the real encoder is exercised by the bench and engine tests."""
+test_grounding_methods); the real encoder is exercised by the bench and engine tests."""
 
 import numpy as np
 import pytest
@@ -85,8 +85,8 @@ def test_many_sub_actions_in_a_long_take_keep_fine_cells():
 
 @pytest.mark.parametrize("t_count,k_count", [(25, 4), (16, 8), (8, 8), (61, 6)])
 def test_short_takes_with_many_sub_actions_get_no_empty_segment(t_count, k_count):
-    """Found this round: with 0.5 s cells, a 1.25 s clip of four phrases had fewer cells
-    than phrases, and two segments came out empty (ZOMG's then ran past the clip's end)."""
+    """A take with fewer 0.5 s cells than phrases (a 1.25 s clip of four) still gives every
+    phrase a non-empty segment inside the clip (regression: docs/tuning/history.md)."""
     from moground.encoders import load_encoder
     from moground.grounding.methods import run_method
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.errors import UnreadableFile
+from moground.wire.errors import UnreadableFile
 from moground.io import load_bandai_clip, load_cmu_trial, load_motion, save_npz
 from moground.paths import data_root
 
@@ -287,7 +287,7 @@ def test_shards() -> None:
     assert load_cmu_trial("01_01").positions is not cmu.positions  # fresh array per call
     b = load_bandai_clip("dataset-2_walk_normal_001")
     assert b.fps == 30.0 and b.positions.dtype == np.float32
-    from moground.errors import BadRequest
+    from moground.wire.errors import BadRequest
     with pytest.raises(BadRequest, match="no cmu clip"):
         load_cmu_trial("13_01")  # the private evaluation subject is not in the data
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from moground.errors import BadRequest, UnreadableFile
+from moground.wire.errors import BadRequest, UnreadableFile
 from moground.io import load_motion
 from moground.samples.procedural import NAMES, PARENTS, joint_positions_cm, walk_jump_wave
 
@@ -24,7 +24,7 @@ def _z_up_m() -> np.ndarray:
 @pytest.fixture(scope="module")
 def fbx_files(tmp_path_factory):
     bpy = pytest.importorskip("bpy")
-    from moground.blender.mocap_import import armature_from_positions, fresh_scene
+    from moground.blender_import import armature_from_positions, fresh_scene
 
     folder = tmp_path_factory.mktemp("fbx")
     pos = _z_up_m()

@@ -1,5 +1,5 @@
-"""Input files and CLI arguments that used to cost minutes, gigabytes or a traceback
-(issue 16): the budget is checked before frames are parsed, and small defects of the
+"""Input files and CLI arguments that must not cost minutes, gigabytes or a traceback:
+the budget is checked before frames are parsed, and small defects of the
 readers and of `moground ground` give coded errors."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.errors import TooLarge, UnreadableFile
+from moground.wire.errors import TooLarge, UnreadableFile
 from moground.io import load_motion
 from moground.paths import REPO_DIR
-from moground.protocol import LIMITS
+from moground.wire.limits import LIMITS
 
 BVH = """HIERARCHY
 ROOT Hips
@@ -81,7 +81,7 @@ def test_engine_checks_the_budget_before_any_work(engine):
 
 
 def test_model_frames_are_budgeted_for_faster_encoders():
-    from moground.protocol import check_motion_budget
+    from moground.wire.limits import check_motion_budget
 
     check_motion_budget(30_000, 30.0, model_fps=20.0)  # 1,000 s: 20,000 model frames
     with pytest.raises(TooLarge, match="max_model_frames") as info:
@@ -147,7 +147,7 @@ def test_bad_encoder_weights_never_suggest_weights_only_false(tmp_path, content)
     import torch
 
     from moground.encoders import load_encoder
-    from moground.errors import EncoderError
+    from moground.wire.errors import EncoderError
 
     path = tmp_path / "weights.pt"
     if content == "pickled":

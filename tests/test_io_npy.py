@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from moground.errors import MoGroundError
+from moground.wire.errors import MoGroundError
 from moground.io import load_motion
 from moground.rigmap import map_to_canonical
 from moground.samples.procedural import joint_positions_cm, walk_jump_wave

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import bodymodel_helpers as bm
-from moground.errors import BadMotion, MoGroundError, UnreadableFile
+from moground.wire.errors import BadMotion, MoGroundError, UnreadableFile
 from moground.io import load_motion
 from moground.rigmap import map_to_canonical
 from moground.skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS, JOINT_INDEX
@@ -252,7 +252,7 @@ def test_from_mocap_imports_an_amass_take_as_an_armature(models, tmp_path, monke
     reader's joints (Blender's Z up), read back by the add-on's reader."""
     pytest.importorskip("bpy")
     from moground.batch.discover import expand_inputs
-    from moground.blender import motion_reader
+    from moground.wire.blender import motion_reader
     from moground.blender.mocap_import import import_take
 
     takes = tmp_path / "takes"

@@ -41,18 +41,21 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return out
 
 
-def test_vendored_blender_modules_import_only_bpy_numpy_stdlib_and_wire():
+def test_vendored_modules_import_only_bpy_numpy_stdlib_and_each_other():
     build = _build_addon()
     vendored = build.vendored_files()
+    assert "wire/protocol.py" in vendored and "wire/blender/motion_reader.py" in vendored
     for rel, src in vendored.items():
+        pkg = rel.split("/")[:-1]
         for level, name in _imports(src):
             top = name.split(".")[0]
             if level == 0:
                 assert top in ("bpy", "numpy", "zmq", "__future__") or top in sys.stdlib_module_names, (rel, name)
-            else:  # ..protocol from wire/blender/, .errors from wire/, .rules from wire/decompose/
-                base = rel.split("/")[:-level]
-                target = "/".join(base + name.split("."))
-                assert f"{target}.py" in vendored or f"{target}/__init__.py" in vendored, (rel, level, name)
+                continue
+            base = pkg[: len(pkg) - (level - 1)]
+            assert base[:1] == ["wire"], (rel, level, name)  # never above the vendored folder
+            target = "/".join(base + (name.split(".") if name else []))
+            assert f"{target}.py" in vendored or f"{target}/__init__.py" in vendored, (rel, level, name)
 
 
 def _code_strings(path: Path) -> list[str]:
@@ -66,7 +69,7 @@ def _code_strings(path: Path) -> list[str]:
 def test_backend_never_loads_the_addon_folder_and_one_default_address():
     files = list(PACKAGE.rglob("*.py")) + list((REPO / "blender_addon").rglob("*.py"))
     holders = [p for p in files if any("127.0.0.1:5757" in s for s in _code_strings(p))]
-    assert holders == [PACKAGE / "protocol.py"]
+    assert holders == [PACKAGE / "wire" / "protocol.py"]
     for path in PACKAGE.rglob("*.py"):
         assert not any("blender_addon" in s for s in _code_strings(path)), path
 

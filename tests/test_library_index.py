@@ -19,7 +19,7 @@ import torch
 from library_helpers import BLEND_BANDAI, bandai_bvh, make_library_blend, realchains, realchains_take
 from moground import cli
 from moground.encoders import load_encoder
-from moground.errors import BadRequest, IndexMismatch
+from moground.wire.errors import BadRequest, IndexMismatch
 from moground.io.npzfile import save_npz
 from moground.library import build as build_mod
 from moground.library.build import IndexOptions, build_index

@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from moground import protocol as P
+from moground.wire import protocol as P
 from moground.cli import main
-from moground.errors import BadRequest
-from moground.options import OPTION_RANGES, BadOption, GroundOptions
+from moground.wire.errors import BadRequest
+from moground.wire.options import OPTION_RANGES, BadOption, GroundOptions
 
 BAD = [
     ("steps", "abc"), ("steps", -5), ("steps", 0), ("steps", 1e9), ("steps", 10**9), ("steps", 2.5),

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from moground.cli import main
-from moground.errors import BadRequest, UnreadableFile
+from moground.wire.errors import BadRequest, UnreadableFile
 from moground.plots.timeline import OKABE_ITO, plot_timeline
-from moground.plots.trace import GroundingTrace
+from moground.grounding.trace import GroundingTrace
 from moground.plots.truth import load_truth, parse_truth
 from moground.samples.real_take import load_demo_take
 

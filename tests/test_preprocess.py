@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moground.errors import BadMotion
+from moground.wire.errors import BadMotion
 from moground.io import load_bandai_clip, load_cmu_trial
 from moground.paths import data_root
 from moground.preprocess import canonicalize, prepare, resample, rotate_y

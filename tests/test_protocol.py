@@ -6,12 +6,13 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from moground import protocol as P
-from moground.errors import MoGroundError
+from moground.wire import protocol as P
+from moground.wire.errors import MoGroundError
 from server_helpers import walk_clip
 
 
@@ -131,7 +132,7 @@ def test_ground_semantics():
 
 
 def test_error_reply_maps_back_to_the_same_error_class():
-    from moground.errors import Busy
+    from moground.wire.errors import Busy
 
     header, _ = P.decode_reply(P.make_error_reply("r1", "busy", "full", details={"q": 3}))
     exc = P.error_from_reply(header)
@@ -141,28 +142,28 @@ def test_error_reply_maps_back_to_the_same_error_class():
 
 
 def test_protocol_and_client_import_without_torch_or_moground(tmp_path):
-    """The add-on vendors protocol.py, client.py, errors.py and options.py as a package of their own."""
-    pkg = tmp_path / "vendored"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    from moground import client, errors, options
+    """The add-on vendors the ``wire`` folder as a package of its own: it must import
+    with neither torch nor the rest of moground (bpy is not needed outside wire/blender)."""
+    import moground.wire as wire
 
-    for mod in (P, client, errors, options):
-        shutil.copy(mod.__file__, pkg)
+    shutil.copytree(Path(wire.__file__).parent, tmp_path / "vendored",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     code = ("import sys; sys.modules['torch'] = None; sys.modules['bpy'] = None; sys.modules['moground'] = None\n"
-            "import vendored.protocol, vendored.client\n"
+            "import vendored.protocol, vendored.client, vendored.prompt.typed\n"
             "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
-            "print(vendored.protocol.PROTOCOL_VERSION)")
+            "print(vendored.protocol.PROTOCOL_VERSION, vendored.prompt.typed.split_typed('idle, walk, idle').phrases)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "1"
+    assert out.stdout.strip() == "1 ['idle', 'walk', 'idle']"
 
 
 def test_one_k_limit_for_explicit_actions_and_decomposed_prompts():
-    """16 explicit actions used to be the wire limit while a prompt could split into 32."""
+    """Explicit actions and a decomposed prompt share one K limit, so neither can ask for
+    more sub-actions than the other."""
     from moground.decompose import MAX_SUB_ACTIONS, split_actions
+    from moground.wire import limits
 
-    assert P.LIMITS["max_sub_actions"] == P.MAX_SUB_ACTIONS == MAX_SUB_ACTIONS == 32
+    assert P.LIMITS["max_sub_actions"] == limits.MAX_SUB_ACTIONS == MAX_SUB_ACTIONS == 32
     header, arrays = P.decode_message(ground_frames(prompt=None, actions=[f"move {i}" for i in range(20)]))
     P.validate_request(header, arrays)  # a long take with K=20
     header, arrays = P.decode_message(ground_frames(prompt=None, actions=["walk"] * 32))

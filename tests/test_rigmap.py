@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moground.errors import BadRequest, UnmappableRig
+from moground.wire.errors import BadRequest, UnmappableRig
 from moground.io import load_bandai_clip, load_cmu_trial, load_motion
 from moground.motion import MotionClip
 from moground.paths import data_root

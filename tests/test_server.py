@@ -1,5 +1,5 @@
-"""Contract and behaviour of ``python -m moground.server`` (= ``moground serve``) driven
-by moground.client.Client over real sockets on 127.0.0.1.
+"""Contract and behaviour of ``python -m moground.commands.serve`` (= ``moground serve``) driven
+by moground.wire.client.Client over real sockets on 127.0.0.1.
 
 The engine here is the light test engine (tests/server_helpers.py); the real engine's
 end-to-end contract is in test_server_engine.py.
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import zmq
 
-from moground import protocol as P
-from moground.client import BackendUnavailable, Client
-from moground.errors import BadMotion, BadPrompt, Busy, Timeout
+from moground.wire import protocol as P
+from moground.wire.client import BackendUnavailable, Client
+from moground.wire.errors import BadMotion, BadPrompt, Busy, Timeout
 from moground.server.security import is_local_endpoint
 from server_helpers import ServerProcess, free_port, sleepy_prompt, walk_clip
 
@@ -168,7 +168,7 @@ def test_graceful_shutdown_finishes_in_flight_work(tmp_path):
 
 
 def test_non_loopback_bind_is_refused_without_keys(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "moground.server", "--bind", f"tcp://0.0.0.0:{free_port()}"],
+    out = subprocess.run([sys.executable, "-m", "moground.commands.serve", "--bind", f"tcp://0.0.0.0:{free_port()}"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "insecure_bind" in out.stderr and "moground keys create DIR" in out.stderr

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moground.client import Client
-from moground.errors import UnmappableRig
+from moground.wire.client import Client
+from moground.wire.errors import UnmappableRig
 from moground.paths import data_root
 from server_helpers import ServerProcess
 

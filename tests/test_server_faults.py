@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from moground.client import BackendUnavailable, Client
-from moground.errors import MoGroundError
+from moground.wire.client import BackendUnavailable, Client
+from moground.wire.errors import MoGroundError
 from moground.server.security import create_keys
 from server_helpers import ServerProcess, free_port, sleepy_prompt, walk_clip
 

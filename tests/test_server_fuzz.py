@@ -14,9 +14,9 @@ import time
 import numpy as np
 import zmq
 
-from moground import protocol as P
-from moground.client import Client
-from moground.errors import ERROR_CODES, MoGroundError
+from moground.wire import protocol as P
+from moground.wire.client import Client
+from moground.wire.errors import ERROR_CODES, MoGroundError
 from server_helpers import ServerProcess, rss_kb, search_frames, synthetic_index, walk_clip
 
 N_MESSAGES = 10_000

@@ -17,8 +17,8 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moground import protocol as P
-from moground.errors import ERROR_CODES
+from moground.wire import protocol as P
+from moground.wire.errors import ERROR_CODES
 from server_helpers import ServerProcess, synthetic_index
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,

@@ -1,5 +1,5 @@
-"""Hostile messages found by probing beyond the fuzz categories (issue 16): each one used
-to crash the server, a worker, or hijack a reply. Real sockets on 127.0.0.1, the real
+"""Hostile messages beyond the fuzz categories: none may crash the server or a worker,
+or hijack a reply (history: docs/tuning/history.md). Real sockets on 127.0.0.1, the real
 front end, the light test engine.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import zmq
 
-from moground import protocol as P
-from moground.client import Client
+from moground.wire import protocol as P
+from moground.wire.client import Client
 from server_helpers import ServerProcess, rss_kb, search_frames, sleepy_prompt, walk_clip
 
 

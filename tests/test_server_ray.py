@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("ray.serve", reason="Ray Serve not installed (pip install 'moground[farm]')")
 
-from moground.client import Client  # noqa: E402
-from moground.errors import BadMotion  # noqa: E402
+from moground.wire.client import Client  # noqa: E402
+from moground.wire.errors import BadMotion  # noqa: E402
 from server_helpers import ServerProcess, walk_clip  # noqa: E402
 
 pytestmark = pytest.mark.slow

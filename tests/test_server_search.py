@@ -14,9 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from moground import protocol as P
-from moground.client import Client
-from moground.errors import BadRequest, MoGroundError, UnknownIndex, UnmappableRig
+from moground.wire import protocol as P
+from moground.wire.client import Client
+from moground.wire.errors import BadRequest, MoGroundError, UnknownIndex, UnmappableRig
 from server_helpers import ServerProcess, walk_clip
 
 TAKES = ("dataset-1_kick_normal_001.bvh", "dataset-1_walk_proud_002.bvh", "dataset-1_bow_giant_001.bvh")
@@ -99,7 +99,7 @@ def test_inline_takes_answer_like_an_index_of_them_in_source_frames(server, bvhs
     armature and action and count frames from each take's frame_start."""
     from moground.library.build import inline_index
     from moground.library.search import Searcher, SearchOptions
-    from moground.library.sources import Take
+    from moground.library.take import Take
 
     starts = [101.0, 1.0, -20.0]
     rig, clips = _rig(bvhs, starts)
@@ -154,7 +154,7 @@ def test_info_lists_indexes_by_name_without_paths(server, library):
 
 def _serve_fails(tmp_path, *args: str, within_s: float = 90.0) -> tuple[int, str, float]:
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "moground.server", "--bind", "tcp://127.0.0.1:0", *args],
+    proc = subprocess.run([sys.executable, "-m", "moground.commands.serve", "--bind", "tcp://127.0.0.1:0", *args],
                           capture_output=True, text=True, timeout=within_s)
     return proc.returncode, proc.stderr, time.monotonic() - t0
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from moground.text import actions, words
+from moground.text import actions
+from moground.wire.prompt import words
 
 
 def test_one_stemmer_for_every_text_matcher():

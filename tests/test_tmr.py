@@ -21,7 +21,7 @@ from moground.encoders import load_encoder
 from moground.encoders.tmr.guoh3dfeats import (
     NFEATS, REST_DIRECTIONS, bone_lengths, joints_to_guoh3dfeats, mirror_features, retarget_lengths,
 )
-from moground.errors import BadMotion, EncoderError
+from moground.wire.errors import BadMotion, EncoderError
 from moground.paths import data_root
 from moground.skeleton import CANONICAL_PARENTS, mirror_permutation
 

@@ -13,7 +13,7 @@ import pkgutil
 import sys
 
 from . import __version__, commands
-from .errors import MoGroundError
+from .wire.errors import MoGroundError
 
 
 def build_parser() -> argparse.ArgumentParser:

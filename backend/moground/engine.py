@@ -17,24 +17,24 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import torch
 
+from .wire.methods import DEFAULT_METHOD, METHODS
 from . import __version__
 from .decompose import Decomposition, LLMConfig, decompose
 from .encoders import available_encoders, load_encoder
-from .errors import BadMotion, BadPrompt
+from .wire.errors import BadMotion, BadPrompt
 from .grounding.confidence import confidence_flag
-from .grounding.decode import fit_min_len
-from .grounding.methods import METHODS, MethodOutput, check_method, run_method
+from .grounding.cuts import fit_min_len
+from .grounding.methods import MethodOutput, check_method, run_method
 from .grounding.phrases import encode_phrases
 from .grounding.result import GroundingResult, Segment
 from .grounding.settings import decoder_settings_for
-from .grounding.zomg import ZomgConfig
+from .grounding.trace import build_trace
+from .grounding.masks import ZomgConfig
+from .canonical import canonical_motion
 from .motion import MotionClip
-from .options import GroundOptions
-from .preprocess import PreparedMotion, prepare
-from .protocol import check_motion_budget
-from .rigmap import CanonicalMotion, map_to_canonical
-from .io.units import guess_units_to_m
-from .skeleton import CANONICAL_PARENTS
+from .wire.options import GroundOptions
+from .preprocess import PreparedMotion
+from .wire.limits import check_motion_budget
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ class GroundingEngine:
         device: str = "cpu",
         seed: int = 0,
         llm: LLMConfig | None = None,
-        indexes: Mapping[str, str] | None = None,
         **encoder_options: Any,
     ) -> None:
         self.device = device
@@ -59,22 +58,6 @@ class GroundingEngine:
         self.untrained = not self.encoder.describe().get("trained", True)
         # the decoder settings tuned for these weights (grounding.settings), looked up once
         self.fused, self.fused_tuned_for = decoder_settings_for(self.encoder)
-        self._library = None
-        if indexes:  # opened (and checked against this encoder) now, not at the first search
-            self._library = self._library_search(indexes)
-
-    def _library_search(self, indexes: Mapping[str, str] | None = None):
-        from .library.service import LibrarySearch
-
-        return LibrarySearch(self.encoder, indexes, fused=self.fused)
-
-    def search(self, query: str, options: Mapping[str, Any] | None = None, *, index: str | None = None,
-               takes: list | None = None) -> dict[str, Any]:
-        """Moments matching ``query`` in a library index this engine opened (by name) or
-        in ``takes`` (``library.sources.Take``, e.g. sent with a request)."""
-        if self._library is None:
-            self._library = self._library_search()
-        return self._library.search(query, options, index=index, takes=takes)
 
     def decompose(self, prompt: str) -> Decomposition:
         """The prompt's phrases with their ``source`` (rules/llm) and any warnings."""
@@ -86,6 +69,7 @@ class GroundingEngine:
             "torch": torch.__version__,
             "python": platform.python_version(),
             "device": self.device,
+            "default_method": DEFAULT_METHOD,
             "methods": list(METHODS),
             "encoders": available_encoders(),
             "encoder": self.encoder.describe(),
@@ -100,7 +84,7 @@ class GroundingEngine:
         clip: MotionClip,
         prompt: str | None = None,
         actions: list[str] | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         rig_override: dict | None = None,
         options: GroundOptions | Mapping[str, Any] | None = None,
         trace: bool = False,
@@ -110,7 +94,7 @@ class GroundingEngine:
         Stages: phrases → motion → encode → method → result. ``options`` is a
         :class:`GroundOptions` (a mapping is checked into one: unknown or out-of-range
         options are a ``bad_request``). ``trace=True`` also attaches the per-frame
-        signals a timeline picture draws (``result.trace``, see ``moground.plots.trace``);
+        signals a timeline picture draws (``result.trace``, see ``moground.grounding.trace``);
         it costs a few extra pooling calls, so only pictures ask for it.
         """
         opts = options if isinstance(options, GroundOptions) else GroundOptions.from_mapping(options)
@@ -139,8 +123,6 @@ class GroundingEngine:
             warnings.append("the builtin encoder has no trained weights: results are not meaningful")
         signals = None
         if trace:
-            from .plots.trace import build_trace
-
             signals = build_trace(
                 self.encoder, motion, feats, text, phrases, prepared.times_s, clip.fps,
                 clip.frame_start, clip.duration_s, method, out.info.get("masks"),
@@ -213,25 +195,3 @@ def _segments(phrases: list[str], out: MethodOutput, prepared: PreparedMotion,
             reason=reason,
         ))
     return segments
-
-
-def canonical_motion(clip: MotionClip, rig_override: dict | None, fps: float,
-                     warnings: list[str]) -> PreparedMotion:
-    """Rig mapping, unit check, resampling to ``fps`` and canonicalisation: the one
-    path from any clip to encoder input (grounding and library indexing share it)."""
-    clip.validate()
-    canon = map_to_canonical(clip, rig_override)
-    warnings += _fix_implausible_scale(canon)
-    if canon.filled:
-        warnings.append(f"joints missing from the rig were filled from neighbours: {', '.join(canon.filled)}")
-    return prepare(canon, fps)
-
-
-def _fix_implausible_scale(canon: CanonicalMotion) -> list[str]:
-    """A rig whose declared units make a person 170 m (or 1.7 cm) tall is almost always
-    a unit mistake (a centimetre BVH imported at scale 1.0); rescale it and say so."""
-    factor = guess_units_to_m(canon.positions, list(CANONICAL_PARENTS))
-    if factor == 1.0:
-        return []
-    canon.positions = (canon.positions * factor).astype(np.float32)
-    return [f"the skeleton's size is implausible in the units given; rescaled by {factor:g} (check the unit scale)"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import BadMotion
+from .wire.errors import BadMotion
 
 
 @dataclass

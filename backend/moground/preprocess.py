@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import BadMotion
+from .wire.errors import BadMotion
 from .rigmap import CanonicalMotion
 from .skeleton import FOOT_JOINTS, JOINT_INDEX
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BadRequest, UnmappableRig
+from .wire.errors import BadRequest, UnmappableRig
 from .motion import MotionClip
 from .rig_presets import ESSENTIAL, ON_BONE, PRESETS
 from .skeleton import CANONICAL_JOINTS, JOINT_INDEX

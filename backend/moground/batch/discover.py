@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from .safe_save import is_temp_artifact
 
 BLEND_EXT = (".blend",)

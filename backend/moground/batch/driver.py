@@ -22,7 +22,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..options import GroundOptions
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.options import GroundOptions
 from ..paths import PACKAGE_DIR
 from .discover import WorkItem
 from .report import FileResult
@@ -36,7 +37,7 @@ RESULT_TAG = "MOGROUND_RESULT "
 @dataclass
 class BatchOptions:
     backend: str
-    method: str = "zomg"
+    method: str = DEFAULT_METHOD
     jobs: int = 1
     force: bool = False
     blender: str | None = None

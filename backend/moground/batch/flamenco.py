@@ -12,8 +12,9 @@ import getpass
 import platform
 from pathlib import Path
 
+from ..wire.methods import DEFAULT_METHOD
 from .. import __version__
-from ..errors import BadRequest, MoGroundError
+from ..wire.errors import BadRequest, MoGroundError
 from .discover import expand_inputs
 
 JOB_TYPE_NAME = "moground-segment"  # Flamenco names a type after its script file
@@ -30,7 +31,7 @@ def build_job(
     *,
     prompt: str,
     backend: str,
-    method: str = "zomg",
+    method: str = DEFAULT_METHOD,
     name: str | None = None,
     priority: int = 50,
     folder: str | None = None,

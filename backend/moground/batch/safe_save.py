@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..errors import NotWritable
+from ..wire.errors import NotWritable
 
 TMP_MARK = ".moground-tmp"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..io.shards import open_shard, skeleton
 from ..motion import MotionClip
 from ..paths import data_root

@@ -23,18 +23,18 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import torch
 
+from ..wire.methods import METHODS
 from ..encoders.base import MotionTextEncoder
 from ..grounding.methods import run_method
 from ..grounding.fused import FusedConfig
 from ..grounding.window import WindowBank, window_bank
 from ..grounding.metrics import R1_THRESHOLDS, extent_variants, frame_accuracy, iou, iou_excluding, recall_at
-from ..grounding.zomg import ZomgConfig
+from ..grounding.masks import ZomgConfig
 from .motion_change import boundary_percentiles
 from .sets import Case
 from .stats import auroc, bootstrap_ci
 
 REAL_SETS = ("realchains", "kinectchains")  # real takes: scored with held-out decoder settings
-METHOD_ORDER = ("zomg", "fused", "changepoint", "window", "uniform")
 MIN_SEGMENT_S = 0.5
 EXTENT_CHANGES = (0.2, 0.35, 0.5)  # share of the segment's length
 
@@ -83,7 +83,7 @@ def true_segment_diagnostics(encoder: MotionTextEncoder, feats: torch.Tensor, te
     return classified, extent
 
 
-def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHOD_ORDER, zomg: ZomgConfig | None = None,
+def run_cases(encoder: MotionTextEncoder, cases: list[Case], methods=METHODS, zomg: ZomgConfig | None = None,
               controls: bool = True, progress=None, loto: dict[str, dict] | None = None,
               fused: FusedConfig | None = None) -> tuple[list[CaseRun], dict[tuple, dict[str, list]]]:
     """Every method on every case (and on its control phrases); returns the runs and

@@ -174,7 +174,7 @@ class WindowPyramid:
 
     @classmethod
     def _build(cls, index: LibraryIndex, encoder: MotionTextEncoder, takes: Sequence[int] | None) -> "WindowPyramid":
-        from ..engine import canonical_motion
+        from ..canonical import canonical_motion
 
         t0 = time.perf_counter()
         scales = tuple(index.manifest.scales_s)

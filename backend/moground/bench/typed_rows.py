@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Callable
 
 from ..decompose import decompose_phrases
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from .sets import Case
 
 TYPED_SEPARATOR = ", "

@@ -27,12 +27,14 @@ from pathlib import Path
 
 import bpy  # type: ignore[import-not-found]
 
+from ..wire.methods import DEFAULT_METHOD
 from .. import __version__
-from ..errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
+from ..wire.errors import BadMotion, BadRequest, MoGroundError, UnreadableFile
 from ..batch import safe_save
-from ..client import Client
-from ..options import GroundOptions
-from . import bake, motion_reader, nla_writer
+from ..wire.client import Client
+from ..wire.options import GroundOptions
+from ..wire.blender import bake, motion_reader, nla_writer
+from .blend_file import open_blend
 from .stamp import STAMP_KEY, make_stamp, read_stamp, stamp_matches
 
 RESULT_TAG = "MOGROUND_RESULT"
@@ -43,7 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--input", required=True, help=".blend file, or a mocap take with --mocap")
     p.add_argument("--mocap", action="store_true", help="import BVH/FBX/AMC/.npz/.npy, save .blend beside it")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--method", default="zomg")
+    p.add_argument("--method", default=DEFAULT_METHOD)
     p.add_argument("--backend", required=True, help="tcp://HOST:PORT of a moground backend")
     p.add_argument("--armature", default=None)
     p.add_argument("--force", action="store_true")
@@ -58,24 +60,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------- opening
-
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    try:
-        return bool(a) and bool(b) and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def open_blend(path: Path) -> None:
-    """Open ``path`` unless Blender already has it open (``blender -b FILE``)."""
-    if _same_file(bpy.data.filepath, path):
-        return
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
-    except RuntimeError as exc:
-        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
-        raise UnreadableFile(f"{path.name}: cannot open as .blend ({msg})") from exc
-
 
 def pick_armature(name: str | None) -> bpy.types.Object:
     """The named armature, or the only animated one; ambiguity is an error."""

@@ -24,9 +24,10 @@ from pathlib import Path
 import bpy  # type: ignore[import-not-found]
 import numpy as np
 
-from ..errors import MoGroundError
-from . import motion_reader
-from .actions import Assigned, playable_actions
+from ..wire.errors import MoGroundError
+from ..wire.blender import motion_reader
+from .blend_file import open_blend  # the segment job's opener: same checks, same errors
+from ..wire.blender.actions import Assigned, playable_actions
 
 DUMP_FLAG = "--dump-motion"
 
@@ -76,8 +77,6 @@ def dump_open_file(out: Path) -> tuple[list[dict], list[dict]]:
 
 def run(args: argparse.Namespace) -> dict:
     """Open the file and dump it; never raises, returns the result record."""
-    from .job import open_blend  # the segment job's opener: same checks, same errors
-
     t0 = time.perf_counter()
     src = Path(args.input).resolve()
     result: dict = {"file": str(src), "status": "failed", "takes": [], "skipped": [], "error": "", "seconds": 0.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from ..options import OPTION_RANGES, BadOption, check_option
+from ..wire.options import OPTION_RANGES, BadOption, check_option
 
 
 def add_encoder_args(parser: argparse.ArgumentParser) -> None:

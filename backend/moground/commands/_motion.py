@@ -31,7 +31,7 @@ def load_motion_from_args(args: argparse.Namespace, path: str | None = None, *, 
     from ..io import load_motion
 
     if args.fps is not None and args.fps <= 0:
-        from ..errors import BadRequest
+        from ..wire.errors import BadRequest
 
         raise BadRequest(f"--fps must be positive, got {args.fps}")
     clip = load_motion(

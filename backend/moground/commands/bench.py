@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..wire.methods import METHODS
 from ._common import add_encoder_args, encoder_options
 
 
@@ -45,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from ..bench.runner import (METHOD_ORDER, boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
+    from ..bench.runner import (boundary_report, format_per_clip, format_table, per_clip_miou, run_cases,
                                 summarize_runs)
     from ..bench.kinectchains import kinectchain_cases
     from ..bench.sets import load_loto_settings, realchain_cases, spliced_cases
     from ..bench.typed_rows import with_typed_cases
     from ..encoders import load_encoder
     from ..grounding.settings import decoder_settings_for
-    from ..grounding.zomg import ZomgConfig
+    from ..grounding.masks import ZomgConfig
     from ..paths import data_root
 
     torch.manual_seed(args.seed)
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     # the leave-one-take-out settings were tuned for the default weights
     fused, tuned_for = decoder_settings_for(encoder)
     loto = None if args.in_sample or tuned_for else load_loto_settings("transfer" if args.transfer else "held_out")
-    runs, diag = run_cases(encoder, cases, methods=tuple(args.methods or METHOD_ORDER), zomg=zomg,
+    runs, diag = run_cases(encoder, cases, methods=tuple(args.methods or METHODS), zomg=zomg,
                            progress=lambda _c: bar.update(1), loto=loto, fused=fused)
     bar.close()
     summaries = summarize_runs(runs, diag)
@@ -122,8 +123,8 @@ def parse_settings(items: list[str]) -> dict:
     """``["steps=200", "lr=0.1"]`` → typed ZomgConfig overrides."""
     from dataclasses import fields
 
-    from ..errors import BadRequest
-    from ..grounding.zomg import ZomgConfig
+    from ..wire.errors import BadRequest
+    from ..grounding.masks import ZomgConfig
 
     types = {f.name: f.type for f in fields(ZomgConfig)}
     out = {}

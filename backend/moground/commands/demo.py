@@ -10,13 +10,14 @@ import json
 import tempfile
 from pathlib import Path
 
+from ..wire.methods import DEFAULT_METHOD
 from .ground import format_table, format_truth
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="ground a real CMU take shipped with MoGround and compare with its human boundaries")
     p.add_argument("--plot", default="demo_timeline.png", help="timeline PNG to write (default demo_timeline.png; '' for none)")
-    p.add_argument("--method", default="zomg")
+    p.add_argument("--method", default=DEFAULT_METHOD)
     p.add_argument("--json", action="store_true")
     p.add_argument("--procedural", action="store_true", help="the synthetic walk/jump/wave clip instead of the real take")
     p.add_argument("--out", help="with --procedural: also keep the sample BVH at this path")

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.sources import load_records
 
     if args.encoder != "builtin":
-        from ..errors import BadRequest
+        from ..wire.errors import BadRequest
 
         raise BadRequest("eval-retrieval runs on the builtin encoder's cached features; use --encoder builtin")
     enc = load_encoder(args.encoder, args.encoder_path, args.device)

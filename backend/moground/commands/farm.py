@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..protocol import DEFAULT_ADDRESS
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.protocol import DEFAULT_ADDRESS
 
 
 def register(subparsers) -> None:
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
     s.add_argument("--prompt", required=True)
     s.add_argument("--backend", default=DEFAULT_ADDRESS, metavar="ADDRESS",
                    help="MoGround backend address as the workers reach it")
-    s.add_argument("--method", default="zomg")
+    s.add_argument("--method", default=DEFAULT_METHOD)
     s.add_argument("--armature", default=None)
     s.add_argument("--force", action="store_true")
     s.add_argument("--name", default=None, help="job name")

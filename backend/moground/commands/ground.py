@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from ..wire.methods import DEFAULT_METHOD, METHODS
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
-from ..errors import BadRequest, UnreadableFile
-from ..grounding.result import METHODS, GroundingResult
-from ..options import GroundOptions
+from ..wire.errors import BadRequest, UnreadableFile
+from ..grounding.result import GroundingResult
+from ..wire.options import GroundOptions
 from ._common import add_encoder_args, encoder_options, option_arg
 from ._motion import add_motion_args, load_motion_from_args
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rig-map", help="JSON file mapping canonical joint names to the file's joint names")
     p.add_argument("--prompt", help="what happens, in order: 'walk in, pick up the box, sit down'")
     p.add_argument("--actions", nargs="+", metavar="PHRASE", help="ordered sub-actions; skips decomposition")
-    p.add_argument("--method", choices=METHODS, default="zomg")
+    p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD)
     p.add_argument("--min-segment-s", type=option_arg("min_segment_s"), default=None,
                    help="shortest allowed segment (s), 0.05..600 (default 0.5)")
     p.add_argument("--steps", type=option_arg("steps"), default=None, help="ZOMG optimisation steps, 1..5000")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.prompt and not args.actions:
         raise BadRequest("give --prompt TEXT or --actions PHRASE ...")
     if args.prompt and not args.actions:
-        from ..decompose.typed import split_typed
+        from ..wire.prompt.typed import split_typed
 
         split_typed(args.prompt)  # empty, over-long or action-less: fail before loading anything
     clip = load_motion_from_args(args, echo=False)  # its warnings join the result's

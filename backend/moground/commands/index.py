@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from ._common import add_encoder_args, encoder_options
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from ._common import add_encoder_args, encoder_options
 
 

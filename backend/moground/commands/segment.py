@@ -12,8 +12,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import BadRequest, MoGroundError
-from ..options import GroundOptions
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.errors import BadRequest, MoGroundError
+from ..wire.options import GroundOptions
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def register(subparsers) -> None:
     src.add_argument("--prompts", metavar="FILE.csv",
                      help="CSV rows file,prompt[,armature]; file = path, name or stem")
     p.add_argument("--armature", help="armature object to segment when a file has several")
-    p.add_argument("--method", default="zomg", help="grounding method (default zomg)")
+    p.add_argument("--method", default=DEFAULT_METHOD, help=f"grounding method (default {DEFAULT_METHOD})")
     p.add_argument("--backend", metavar="ADDRESS",
                    help="tcp://HOST:PORT of a running backend; default: start one for this run")
     p.add_argument("--jobs", "-j", type=int, default=1, help="files in parallel (default 1)")
@@ -79,7 +80,7 @@ def parse_options(pairs: list[str]) -> GroundOptions:
 
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
-    from ..blender.local_backend import Cancelled, LocalBackend
+    from ..wire.blender.local_backend import Cancelled, LocalBackend
     from ..batch.report import FileResult, write_report
     from ..batch.driver import BatchOptions, BatchRunner
 

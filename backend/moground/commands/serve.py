@@ -1,12 +1,18 @@
-"""``moground serve``: run the grounding backend (see docs/protocol.md)."""
+"""``moground serve``: run the grounding backend (see docs/protocol.md).
+
+``python -m moground.commands.serve [serve options]`` is the same without discovering
+the other CLI subcommands (handy for supervisors, containers and tests)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from dataclasses import asdict
 
 from ..decompose.cli_args import add_llm_args, llm_config_from_args
-from ..protocol import DEFAULT_ADDRESS as DEFAULT_BIND
+from ..wire.errors import MoGroundError
+from ..wire.protocol import DEFAULT_ADDRESS as DEFAULT_BIND
 from ._common import add_encoder_args, encoder_options
 
 
@@ -43,8 +49,8 @@ def parse_indexes(specs: list[str]) -> dict[str, str]:
     is a usage error before anything starts."""
     from pathlib import Path
 
-    from ..errors import BadRequest
-    from ..protocol import INDEX_NAME_RE
+    from ..wire.errors import BadRequest
+    from ..wire.protocol import INDEX_NAME_RE
 
     out: dict[str, str] = {}
     for spec in specs:
@@ -83,3 +89,23 @@ def run(args: argparse.Namespace) -> int:
 
         runner_factory = ray_runner_factory(cfg)
     return Server(cfg, runner_factory).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "--verbose") for a in argv)
+    parser = argparse.ArgumentParser(prog="python -m moground.commands.serve")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args(["serve", *(a for a in argv if a not in ("-v", "--verbose"))])
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except MoGroundError as exc:
+        print(f"moground: error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

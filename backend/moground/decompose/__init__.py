@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
 from .llm import LLMConfig, LLMFailure, llm_split
-from .rules import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, normalize_phrase, split_actions
-from .typed import SubAction, expand_repeats, locate, split_typed
+from ..wire.prompt.rules import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS, normalize_phrase, split_actions
+from ..wire.prompt.typed import SubAction, expand_repeats, locate, split_typed
 
 __all__ = [
     "Decomposition",

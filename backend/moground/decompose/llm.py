@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..errors import BadRequest
-from ..protocol import LIMITS
-from ..text.words import STOPWORDS, stem
-from .rules import MAX_SUB_ACTIONS, normalize_phrase
+from ..wire.errors import BadRequest
+from ..wire.limits import LIMITS
+from ..wire.prompt.words import STOPWORDS, stem
+from ..wire.prompt.rules import MAX_SUB_ACTIONS, normalize_phrase
 
 log = logging.getLogger(__name__)
 

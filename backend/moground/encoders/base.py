@@ -13,7 +13,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import torch
 
-from ..errors import EncoderError
+from ..wire.errors import EncoderError
 
 
 @runtime_checkable

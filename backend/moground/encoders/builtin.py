@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import EncoderError
+from ..wire.errors import EncoderError
 from ..features import FEATURE_DIM, motion_features
 from ..paths import BUILTIN_NC_WEIGHTS, BUILTIN_WEIGHTS
 from .base import load_error_message

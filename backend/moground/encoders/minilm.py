@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import EncoderError
+from ..wire.errors import EncoderError
 
 TEXT_DIM = 384
 

@@ -1,10 +1,9 @@
 """Text and motion change decided together: where the take's motion changes *and*
 the best-matching phrase changes.
 
-Measured on real takes (issue 11): motion change alone cannot tell which change is a
-sub-action boundary, and text alone could not place one while the encoder barely
-noticed a shifted or stretched span. The default encoder was then trained to notice
-(``training/extent.py``). One exact dynamic program over cut positions, on a grid of
+Motion change alone cannot tell which change is a sub-action boundary, and text alone
+cannot place one unless the encoder notices a shifted or stretched span (the default
+encoder is trained to, ``training/extent.py``). One exact dynamic program over cut positions, on a grid of
 cells, picks K ordered segments maximising
 
     w_span · Σ_k (standardised similarity of segment k, pooled whole, to phrase k)
@@ -16,15 +15,13 @@ The span term pools each candidate segment once (``spans.span_similarity``); the
 term sums per-frame evidence curves (windows of several lengths pooled from the frame
 features, centred and scaled over the take). Every term is free of the take's length:
 the evidence sum is divided by the mean segment length T/K, span similarities are
-standardised, novelty peaks at 1 and the duration term is relative. (Summing evidence
-per frame without that divisor made its weight grow with segment length, so settings
-tuned on 7 s sub-actions gave text a third of that weight on 2–3 s pieces, where it then
-changed nothing: docs/tuning/diagnose_spliced.txt.)
+standardised, novelty peaks at 1 and the duration term is relative, so settings tuned
+on long sub-actions keep their meaning on short ones (docs/tuning/history.md).
 
 For a single query (K=1) the span is the contiguous stretch that maximises the
 query's evidence above ``single_threshold`` (what is distinctive in this take), with
 the same novelty bonus at both ends. (A span's pooled similarity alone does not find
-it: the best-scoring span of a take is a short sliver, mIoU 0.07 on realchains.)
+it: the best-scoring span of a take is a short sliver; docs/tuning/history.md.)
 """
 
 from __future__ import annotations
@@ -35,12 +32,11 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from .changepoint import novelty_curve
-from .decode import cell_reduce, ordered_cuts
+from .cuts import MAX_CELLS, cell_reduce, ordered_cuts
+from .evidence import WINDOW_SCALES_S, evidence_curves
+from .novelty import NOVELTY_WINDOW_S, novelty_curve
 from .spans import span_count, span_similarity
-from .window import standardise_rows, window_cover
 
-MAX_CELLS = 600  # the cut DP is O(K·cells²): a take longer than 5 min at 0.5 s gets coarser cells
 MAX_SPANS = 40_000  # spans pooled for the span term: few sub-actions in a long take get coarser cells
 
 
@@ -50,9 +46,9 @@ class FusedConfig:
     realchains by take and kinectchains by subject, with val spliced sequences: see
     scripts/tune_fused.py and docs/tuning/real_families.md)."""
 
-    scales_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    scales_s: tuple[float, ...] = WINDOW_SCALES_S
     cell_s: float = 0.5
-    novelty_window_s: float = 1.0
+    novelty_window_s: float = NOVELTY_WINDOW_S
     w_span: float = 3.0
     w_text: float = 0.0
     w_novelty: float = 10.0
@@ -63,28 +59,6 @@ class FusedConfig:
     single_threshold: float = 1.0
     single_novelty: float = 5.0
     single_max_s: float = 20.0
-
-
-def evidence_curves(encoder: MotionTextEncoder, feats: torch.Tensor, text: torch.Tensor,
-                    scales_s: tuple[float, ...]) -> np.ndarray:
-    """[K, T] per-frame evidence of each phrase: the mean similarity of the windows
-    covering a frame (windows pooled from ``feats``, half-overlapping, several lengths),
-    centred and scaled over time so a phrase that matches everything cannot take all."""
-    t_count, k = feats.shape[0], text.shape[0]
-    total = torch.zeros(k, t_count)
-    used = 0
-    for scale in scales_s:
-        length = int(round(scale * encoder.fps))
-        if length < 2 or length > t_count:
-            continue
-        cover = window_cover(t_count, length, max(1, length // 2))
-        with torch.no_grad():
-            sims = (text @ encoder.pool(feats, cover.to(feats.device)).T).cpu()  # [K, windows]
-        total += (sims @ cover) / cover.sum(0).clamp_min(1.0)
-        used += 1
-    if used == 0:
-        return np.zeros((k, t_count))
-    return standardise_rows((total / used).numpy())
 
 
 def dp_step(t_count: int, fps: float, cfg: FusedConfig, k_count: int) -> int:

@@ -3,8 +3,8 @@ same code: ``zomg`` (the product), ``fused`` (its starting point: text and motio
 decoded together), ``changepoint``, ``window`` and ``uniform``.
 
 Every method's segments are scored the same way (``scored``): the text score
-(``zomg.segment_scores``) times, when the prompt has several sub-actions, the sharpness
-of the motion change at the segment's weaker cut (``changepoint.cut_sharpness``).
+(``scoring.segment_scores``) times, when the prompt has several sub-actions, the sharpness
+of the motion change at the segment's weaker cut (``novelty.cut_sharpness``).
 With ``max_shift_s`` 0 (tuned, docs/tuning/tune_fused.log) ZOMG's masks move no
 boundary and enter no score: ``zomg`` returns what ``fused`` does, and the masks are
 kept for the timeline pictures."""
@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..errors import BadRequest
-from .result import METHODS
-from .changepoint import MAX_DP_CELLS, changepoint_segments, cut_sharpness, novelty_curve, uniform_segments
-from .window import WindowBank, window_scores, window_segments
+from ..wire.errors import BadRequest
+from ..wire.methods import METHODS
+from .baselines import changepoint_segments, uniform_segments
 from .fused import FusedConfig, fused_method
-from .zomg import ZomgConfig, decode_masks, limit_shift, optimise_masks, segment_scores
-
-CUT_RADIUS_S = 0.25  # a cut counts as sharp if the novelty peaks this close to it
+from .masks import ZomgConfig, decode_masks, limit_shift, optimise_masks
+from .novelty import CUT_RADIUS_S, cut_sharpness, novelty_curve
+from .scoring import segment_scores
+from .window import WindowBank, window_scores, window_segments
 
 
 @dataclass
@@ -76,7 +76,7 @@ def run_method(
         feats = _features(encoder, motion, timings)
     t0 = time.perf_counter()
     if method == "changepoint":
-        segs = changepoint_segments(feats, k, encoder.fps, min_len, max_cells=MAX_DP_CELLS)
+        segs = changepoint_segments(feats, k, encoder.fps, min_len)
         timings["changepoint_ms"] = (time.perf_counter() - t0) * 1e3
         return scored(encoder, feats, text, segs, None, fused, timings)
     init, evidence, novelty = fused_method(encoder, feats, text, min_len, fused)

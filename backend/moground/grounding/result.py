@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Every grounding method a CLI flag or a wire request may name (see grounding.methods).
-METHODS: tuple[str, ...] = ("zomg", "fused", "changepoint", "window", "uniform")
-
 
 @dataclass
 class Segment:
@@ -34,7 +31,7 @@ class GroundingResult:
     encoder: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    # per-frame signals (moground.plots.trace.GroundingTrace) when the caller asked for
+    # per-frame signals (moground.grounding.trace.GroundingTrace) when the caller asked for
     # them; never serialised
     trace: Any = field(default=None, repr=False, compare=False)
 

@@ -1,10 +1,8 @@
 """Which decoder settings go with the loaded weights.
 
 The fused decoder's defaults (``FusedConfig``) are tuned for the default weights. Other
-weights can need other settings: the span term that lifts the extent-aware default
-weights lowers the older ``builtin-nc`` weights on real takes (leave-one-take-out 0.738
-without it, 0.606 with it; docs/tuning/tune_fused_builtin_nc.log and
-tune_fused_builtin_nc_span.log). ``scripts/tune_fused.py
+weights can need other settings (the span term helps some weights and hurts others;
+numbers in docs/tuning/history.md). ``scripts/tune_fused.py
 --record`` writes the settings tuned for a weights file into ``decoder_settings.json``
 beside the packaged weights, keyed by the file's SHA-256; the engine, the library search
 and the bench look them up here.
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encoders.base import MotionTextEncoder
-from ..library.identity import weights_digest
+from ..encoders.identity import weights_digest
 from .fused import FusedConfig
 
 DECODER_SETTINGS = Path(__file__).resolve().parents[1] / "weights" / "decoder_settings.json"

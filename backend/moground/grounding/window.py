@@ -16,37 +16,8 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from .decode import ordered_segments
-
-DEFAULT_SCALES_S: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-
-
-def window_starts(t_count: int, length: int, step: int) -> list[int]:
-    """First frames of windows of ``length`` frames every ``step`` frames, the last one
-    flush with the end of the clip."""
-    starts = list(range(0, t_count - length + 1, step))
-    if starts[-1] != t_count - length:
-        starts.append(t_count - length)
-    return starts
-
-
-def window_cover(t_count: int, length: int, step: int) -> torch.Tensor:
-    """[windows, T] 0/1 coverage of the windows of :func:`window_starts`."""
-    starts = window_starts(t_count, length, step)
-    cover = torch.zeros(len(starts), t_count)
-    for i, s in enumerate(starts):
-        cover[i, s : s + length] = 1.0
-    return cover
-
-
-def standardise_rows(scores: np.ndarray) -> np.ndarray:
-    """Centre and scale each row over time, so a phrase that matches everything cannot
-    take the whole clip (a constant row stays 0)."""
-    out = np.asarray(scores, dtype=np.float64)
-    out = out - out.mean(axis=1, keepdims=True)
-    scale = out.std(axis=1, keepdims=True)
-    return out / np.where(scale > 1e-9, scale, 1.0)
-
+from .assign import ordered_segments
+from .evidence import WINDOW_SCALES_S, standardise_rows, window_cover
 
 @dataclass
 class WindowBank:
@@ -59,7 +30,7 @@ class WindowBank:
 
 
 def window_bank(encoder: MotionTextEncoder, motion: torch.Tensor, fps: float,
-                scales_s: tuple[float, ...] = DEFAULT_SCALES_S, overlap: int = 2) -> WindowBank:
+                scales_s: tuple[float, ...] = WINDOW_SCALES_S, overlap: int = 2) -> WindowBank:
     """Encode every window of every scale on its own (the slow part of this baseline)."""
     t_count = motion.shape[0]
     covers, embs = [], []
@@ -84,7 +55,7 @@ def window_bank(encoder: MotionTextEncoder, motion: torch.Tensor, fps: float,
 
 
 def window_scores(encoder: MotionTextEncoder, motion: torch.Tensor, text: torch.Tensor, fps: float,
-                  scales_s: tuple[float, ...] = DEFAULT_SCALES_S, overlap: int = 2,
+                  scales_s: tuple[float, ...] = WINDOW_SCALES_S, overlap: int = 2,
                   bank: WindowBank | None = None) -> np.ndarray:
     """[K, T] centred per-frame scores: a frame's score for a phrase is the mean
     similarity of the windows covering it, averaged over scales."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import MoGroundError, UnreadableFile
+from ..wire.errors import MoGroundError, UnreadableFile
 from ..motion import MotionClip
-from ..protocol import check_motion_budget
+from ..wire.limits import check_motion_budget
 from .asf_amc import read_asf_amc
 from .bvh import read_bvh
 from .npzfile import read_npz, save_npz

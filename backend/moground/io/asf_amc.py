@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
 from .kinematics import euler_matrix
 from .textfile import read_text_lines

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..skeleton import CANONICAL_PARENTS
 
 BODY_MODELS_ENV = "MOGROUND_BODY_MODELS"

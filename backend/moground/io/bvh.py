@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
-from ..protocol import check_motion_budget
+from ..wire.limits import check_motion_budget
 from .kinematics import chain_positions, euler_matrix
 from .textfile import read_text_lines
 from .units import guess_units_to_m, unit_scale

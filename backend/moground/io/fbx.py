@@ -1,7 +1,7 @@
 """FBX on the command line, through Blender's ``bpy`` module.
 
 The same code as ``moground segment --from-mocap``: Blender's FBX importer into a fresh
-scene (``blender.mocap_import.import_take``), then the add-on's reader of deform-bone world
+scene (``blender_import.import_fbx``, as ``blender.mocap_import.import_take`` does), then the add-on's reader of deform-bone world
 heads (``blender.motion_reader.read_armature_motion``). So a take grounds the same from the
 command line, from the batch and from the add-on.
 """
@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import BadMotion, UnreadableFile
+from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
 
 NO_BPY = (
@@ -30,12 +30,12 @@ def read_fbx(path: str | os.PathLike, armature: str | None = None) -> MotionClip
         import bpy  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         raise UnreadableFile(NO_BPY) from None
-    from ..blender import motion_reader as reader
-    from ..blender.mocap_import import import_take
+    from ..wire.blender import motion_reader as reader
+    from ..blender_import import import_fbx, import_into_fresh_scene
 
     p = Path(path)
     with _stdout_to_stderr():  # Blender's importer prints; `ground --json` owns stdout
-        obj = import_take(p, armature=armature)
+        obj = import_into_fresh_scene(p, lambda q: import_fbx(q, armature))
         try:
             motion = reader.read_armature_motion(obj, scene=obj.users_scene[0] if obj.users_scene else None)
         except reader.MotionReadError as exc:

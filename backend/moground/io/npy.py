@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from ..errors import BadMotion, UnreadableFile
+from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
 from ..skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS
 

@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
 
 _REQUIRED = ("positions", "joint_names", "parents", "fps")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BadRequest, UnreadableFile
+from ..wire.errors import BadRequest, UnreadableFile
 from ..motion import MotionClip
 from ..paths import data_root
 

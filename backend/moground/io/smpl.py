@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BadMotion, UnreadableFile
+from ..wire.errors import BadMotion, UnreadableFile
 from ..motion import MotionClip
 from ..skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS, JOINT_INDEX
 from .bodymodel import GENDERS, BodyModel, body_model_root, load_body_model

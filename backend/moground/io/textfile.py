@@ -3,7 +3,7 @@ the file can be unusable: missing, unreadable, or binary."""
 
 from __future__ import annotations
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 
 
 def read_text_lines(path: str, kind: str) -> list[str]:

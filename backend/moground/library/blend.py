@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnreadableFile
+from ..wire.errors import UnreadableFile
 from ..motion import MotionClip
-from .sources import Take
+from .take import Take
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,15 @@ import torch
 
 from ..encoders import load_encoder
 from ..encoders.base import MotionTextEncoder
-from ..errors import MoGroundError
-from ..grounding.fused import FusedConfig
-from ..grounding.window import window_starts
+from ..wire.errors import MoGroundError
+from ..grounding.evidence import WINDOW_SCALES_S, window_starts
 from .identity import check_identity, encoder_identity
-from .sources import FoundFile, Take, content_digest, discover, in_shard, read_takes
+from .sources import FoundFile, content_digest, discover, in_shard, read_takes
+from .take import Take
 from .store import (EncodedTake, FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, folder_bytes,
                     load_manifest, memory_index, write_index)
 from .threads import one_torch_thread
 
-DEFAULT_SCALES_S: tuple[float, ...] = FusedConfig().scales_s
 POOL_CHUNK = 256  # windows pooled per call: bounds memory on hour-long takes
 
 
@@ -51,7 +50,7 @@ class IndexOptions:
     jobs: int = 1
     shard: tuple[int, int] | None = None
     rebuild: bool = False
-    scales_s: tuple[float, ...] = DEFAULT_SCALES_S
+    scales_s: tuple[float, ...] = WINDOW_SCALES_S
 
 
 @dataclass
@@ -101,7 +100,7 @@ def pool_windows(encoder: MotionTextEncoder, feats: torch.Tensor, spans: np.ndar
 
 def encode_take(encoder: MotionTextEncoder, take: Take, scales_s: tuple[float, ...]) -> EncodedTake:
     """Per-frame features and window embeddings of one take (float16)."""
-    from ..engine import canonical_motion
+    from ..canonical import canonical_motion
 
     prepared = canonical_motion(take.clip, None, encoder.fps, [])
     motion = torch.from_numpy(np.ascontiguousarray(prepared.positions))
@@ -120,7 +119,7 @@ def encode_take(encoder: MotionTextEncoder, take: Take, scales_s: tuple[float, .
 
 
 def inline_index(encoder: MotionTextEncoder, takes: list[Take],
-                 scales_s: tuple[float, ...] = DEFAULT_SCALES_S) -> LibraryIndex:
+                 scales_s: tuple[float, ...] = WINDOW_SCALES_S) -> LibraryIndex:
     """An index of takes that live nowhere on disk (sent with a search request),
     encoded like indexed takes and held in memory, for a :class:`Searcher` to search."""
     manifest = Manifest(encoder=encoder_identity(encoder), scales_s=[float(s) for s in scales_s])
@@ -130,7 +129,7 @@ def inline_index(encoder: MotionTextEncoder, takes: list[Take],
 def encode_file(encoder: MotionTextEncoder, found: FoundFile, opts: IndexOptions) -> list[EncodedTake]:
     takes = read_takes(found, units=opts.units, fps=opts.fps, blender=opts.blender)
     if not takes:
-        from ..errors import UnreadableFile
+        from ..wire.errors import UnreadableFile
 
         raise UnreadableFile(f"{found.path} holds no takes to index")
     return [encode_take(encoder, t, opts.scales_s) for t in takes]

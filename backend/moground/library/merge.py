@@ -4,7 +4,7 @@ several inputs keeps the copy from the input named last."""
 
 from __future__ import annotations
 
-from ..errors import BadRequest
+from ..wire.errors import BadRequest
 from .identity import check_identity
 from .store import FileRecord, LibraryIndex, Manifest, check_out, encoded_from_index, now_stamp, write_index
 

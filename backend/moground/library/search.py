@@ -20,14 +20,15 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..errors import BadRequest
-from ..options import MAX_SEARCH_TOP, SEARCH_OPTION_RANGES, check_option, check_search_bounds
-from ..grounding.changepoint import novelty_curve
+from ..wire.errors import BadRequest
+from ..wire.limits import MAX_SEARCH_TOP
+from ..wire.options import SEARCH_OPTION_RANGES, check_option, check_search_bounds
+from ..grounding.novelty import novelty_curve
 from ..grounding.fused import FusedConfig, single_query_span
 from ..grounding.settings import decoder_settings_for
 from ..grounding.metrics import iou
 from ..grounding.phrases import encode_phrases
-from ..grounding.window import standardise_rows
+from ..grounding.evidence import standardise_rows
 from .identity import check_identity, encoder_identity
 from .store import LibraryIndex, TakeRecord
 from .threads import one_torch_thread

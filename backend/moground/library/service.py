@@ -11,12 +11,12 @@ import time
 from typing import Any, Mapping
 
 from ..encoders.base import MotionTextEncoder
-from ..errors import BadRequest, UnknownIndex
+from ..wire.errors import BadRequest, UnknownIndex
 from ..grounding.fused import FusedConfig
-from ..protocol import check_motion_budget
+from ..wire.limits import check_motion_budget
 from .build import inline_index
 from .search import Searcher, SearchOptions
-from .sources import Take
+from .take import Take
 from .store import LibraryIndex
 
 
@@ -33,7 +33,7 @@ class LibrarySearch:
                takes: list[Take] | None = None) -> dict[str, Any]:
         """Hits for ``query`` in the index named ``index`` or in ``takes``: the reply
         fields of a ``search`` request (``hits``, ``searched``, ``timings_ms``)."""
-        from ..options import search_options
+        from ..wire.options import search_options
 
         opts = SearchOptions(**search_options(options))
         t0 = time.perf_counter()

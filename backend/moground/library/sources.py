@@ -16,9 +16,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadRequest, UnreadableFile
+from ..wire.errors import BadRequest, UnreadableFile
 from ..motion import MotionClip
-from .identity import file_sha256
+from .take import Take
+from ..encoders.identity import file_sha256
 
 EXTENSIONS = (".bvh", ".amc", ".npz", ".npy", ".blend")
 
@@ -28,16 +29,6 @@ class FoundFile:
     path: Path  # absolute
     relative: str  # posix path under the root it was found in (stable across machines)
     asf: Path | None = None  # the ASF skeleton of an AMC file
-
-
-@dataclass
-class Take:
-    """One readable take of a file."""
-
-    name: str  # "" when the file holds one take
-    clip: MotionClip
-    armature: str | None = None
-    action: str | None = None
 
 
 def _asf_for(amc: Path, explicit: Path | None) -> Path | None:

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import BadRequest, UnknownIndex, UnreadableFile
+from ..wire.errors import BadRequest, UnknownIndex, UnreadableFile
 
 FORMAT = "moground-index-1"
 MANIFEST = "index.json"

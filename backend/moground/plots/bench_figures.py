@@ -191,7 +191,7 @@ def case_timeline(encoder, case, path, zomg=None, min_segment_s: float = 0.5):
 
     from ..grounding.methods import run_method
     from .timeline import plot_timeline
-    from .trace import build_trace
+    from ..grounding.trace import build_trace
 
     fps = float(encoder.fps)
     motion = torch.from_numpy(np.ascontiguousarray(case.motion, dtype=np.float32))

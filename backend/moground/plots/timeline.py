@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trace import GroundingTrace
+from ..grounding.trace import GroundingTrace
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
 TRUTH_SHADES = ("#BDBDBD", "#8C8C8C")

@@ -13,7 +13,7 @@ import math
 import os
 from pathlib import Path
 
-from ..errors import BadRequest, UnreadableFile
+from ..wire.errors import BadRequest, UnreadableFile
 from ..grounding.metrics import iou
 
 

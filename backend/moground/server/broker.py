@@ -24,10 +24,9 @@ from typing import Any, Callable
 import zmq
 
 from .. import __version__
-from ..errors import MoGroundError
-from ..protocol import (
+from ..wire.errors import MoGroundError
+from ..wire.protocol import (
     DEFAULT_ADDRESS,
-    LIMITS,
     PROTOCOL_VERSION,
     REQUEST_KINDS,
     decode_message,
@@ -37,6 +36,7 @@ from ..protocol import (
     peek_request_id,
     validate_request,
 )
+from ..wire.limits import LIMITS
 from . import messages
 from .engines import DEFAULT_FACTORY
 from .runners import ProcessRunner, Runner

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 
 DEFAULT_FACTORY = "moground.server.engines:default_engine_factory"
 
@@ -18,12 +18,12 @@ DEFAULT_FACTORY = "moground.server.engines:default_engine_factory"
 def default_engine_factory(encoder: str = "builtin", encoder_path: str | None = None,
                            device: str = "cpu", seed: int = 0, encoder_options: dict | None = None,
                            llm: dict | None = None, indexes: dict | None = None) -> Any:
-    """The real GroundingEngine, imported here so the front end never loads torch;
-    ``indexes`` (name → folder) are opened by each worker once."""
+    """The real engine with library search, imported here so the front end never loads
+    torch; ``indexes`` (name → folder) are opened by each worker once."""
     from ..decompose import LLMConfig
-    from ..engine import GroundingEngine
+    from .search_engine import SearchingEngine
 
-    return GroundingEngine(encoder=encoder, encoder_path=encoder_path, device=device, seed=seed,
+    return SearchingEngine(encoder=encoder, encoder_path=encoder_path, device=device, seed=seed,
                            llm=LLMConfig(**llm) if llm else None, indexes=indexes, **(encoder_options or {}))
 
 

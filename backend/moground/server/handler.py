@@ -15,9 +15,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import MoGroundError
+from ..wire.methods import DEFAULT_METHOD
+from ..wire.errors import MoGroundError
 from ..motion import MotionClip
-from ..protocol import decode_message, error_reply_for, make_error_reply, make_reply
+from ..wire.protocol import decode_message, error_reply_for, make_error_reply, make_reply
 
 log = logging.getLogger("moground.server")
 
@@ -42,7 +43,7 @@ def clip_from_request(header: dict, arrays: dict[str, np.ndarray]) -> MotionClip
 def takes_from_request(header: dict, arrays: dict[str, np.ndarray]) -> list:
     """A validated search's inline takes (``motions[].takes``, stacked per rig) as
     ``library.sources.Take``s named "armature/action" (or "action" without an armature)."""
-    from ..library.sources import Take
+    from ..library.take import Take
 
     takes = []
     for motion in header["motions"]:
@@ -88,7 +89,7 @@ class RequestHandler:
                 clip_from_request(header, arrays),
                 prompt=header.get("prompt"),
                 actions=header.get("actions"),
-                method=header.get("method", "zomg"),
+                method=header.get("method", DEFAULT_METHOD),
                 rig_override=header.get("rig_override"),
                 options=header.get("options") or {},
             ))

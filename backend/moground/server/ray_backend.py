@@ -16,8 +16,8 @@ from typing import Any, Sequence
 
 import zmq
 
-from ..errors import MoGroundError
-from ..protocol import make_error_reply, peek_request_id
+from ..wire.errors import MoGroundError
+from ..wire.protocol import make_error_reply, peek_request_id
 from .broker import ServerConfig
 from .runners import ThreadRunner
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import zmq
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 
 SERVER_CERT = "server"
 CLIENT_CERT = "client"

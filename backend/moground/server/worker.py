@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import zmq
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..lifeline import die_with_parent, parent_alive
 from . import messages
 
@@ -55,7 +55,7 @@ def job_loop(ctx: zmq.Context, endpoint: str, worker_id: bytes,
                     reply = handle(msg.frames)
                 except Exception as exc:  # noqa: BLE001 - handle() promises not to raise; if it does, answer
                     log.exception("request handler raised")
-                    from ..protocol import make_error_reply
+                    from ..wire.protocol import make_error_reply
 
                     reply = make_error_reply(None, "internal", f"internal error: {type(exc).__name__}")
                 sock.send_multipart(messages.done(msg.job_id, reply), copy=False)

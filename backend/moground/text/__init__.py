@@ -1,2 +1,2 @@
-"""Text helpers: ``words`` (verb forms, stop words, the one stemmer; used by the prompt
-decomposers) and ``actions`` (the action lexicon that expands prompt phrases)."""
+"""Text helpers: ``actions`` (the action lexicon that expands prompt phrases). Verb forms,
+stop words and the stemmer live in ``wire.prompt.words``, beside the prompt rules."""

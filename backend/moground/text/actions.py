@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .words import stem
+from ..wire.prompt.words import stem
 
 # name (singular, lower case; matched on word boundaries, simple inflections allowed)
 # → descriptions in the words the describer uses.

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..features import FEATURE_DIM, motion_features
 from .sources import FPS, ClipRecord
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..text.actions import LEXICON, match_entries
-from ..text.words import stem
+from ..wire.prompt.words import stem
 
 STOP = set("""a an the and or of to in on at with by for from up down into onto out over off as is are be
 it its his her their them him he she they this that while then one two both some something someone person

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..paths import data_root
 
 log = logging.getLogger(__name__)

@@ -28,10 +28,17 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..encoders.builtin import DEFAULT_WEIGHTS, BuiltinConfig, BuiltinEncoder
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from .cache import FeatureCache, build_cache, default_cache_dir
 from .extent import extent_loss, perturbed_masks
-from .dataset import CMU_ONLY_SOURCES, DEFAULT_WEIGHTS as SOURCE_WEIGHTS, Batch, BatchSampler, TextTable, build_items
+from .dataset import (
+    CMU_ONLY_SOURCES,
+    DEFAULT_WEIGHTS as SOURCE_WEIGHTS,
+    Batch,
+    BatchSampler,
+    TextTable,
+    build_items,
+)
 from .retrieval import build_eval_sets, evaluate_set
 from .sources import ClipRecord, load_records
 from .text_cache import minilm_embeddings

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...errors import EncoderError
+from ...wire.errors import EncoderError
 from ..base import load_error_message
 from .model import ActorConfig
 

@@ -33,8 +33,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...errors import BadMotion, EncoderError
-from .checkpoint import config_value, encoder_config, load_skeleton_lengths, load_stats, load_strict, read_config, resolve_files
+from ...wire.errors import BadMotion, EncoderError
+from .checkpoint import (
+    config_value,
+    encoder_config,
+    load_skeleton_lengths,
+    load_stats,
+    load_strict,
+    read_config,
+    resolve_files,
+)
 from .guoh3dfeats import FPS, NFEATS, N_JOINTS, joints_to_guoh3dfeats
 from .model import ActorStyleEncoder
 from .text import DistilBertTokens

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import BadMotion
+from ...wire.errors import BadMotion
 from ...skeleton import CANONICAL_JOINTS, CANONICAL_PARENTS, JOINT_INDEX, mirror_permutation
 
 NFEATS = 263

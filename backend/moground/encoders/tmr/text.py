@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from ...errors import EncoderError
+from ...wire.errors import EncoderError
 
 
 class DistilBertTokens(torch.nn.Module):

@@ -32,8 +32,8 @@ from __future__ import annotations
 import re
 
 from ..errors import BadPrompt
-from ..protocol import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
-from ..text.words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
+from ..limits import MAX_PROMPT_CHARS, MAX_SUB_ACTIONS  # one limit for prompts and actions
+from .words import STOPWORDS, SUBJECT_PRONOUNS, base_form, is_adverb, is_gerund, is_verb
 
 # Multi-word names whose words would otherwise look like separate actions.
 _PROTECTED = (

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import zmq
 
+from .methods import DEFAULT_METHOD
 from .errors import MoGroundError
 from .options import GroundOptions
 from .protocol import (
@@ -194,7 +195,7 @@ class Client:
         frame_start: float = 0.0,
         prompt: str | None = None,
         actions: Sequence[str] | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         options: GroundOptions | Mapping[str, Any] | None = None,
         *,
         up_axis: str = "Z",
@@ -216,7 +217,7 @@ class Client:
         self,
         motion: Mapping[str, Any],
         prompt: str | None = None,
-        method: str = "zomg",
+        method: str = DEFAULT_METHOD,
         options: GroundOptions | Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> dict:

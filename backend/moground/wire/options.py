@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from .errors import BadRequest
+from .limits import MAX_SEARCH_TOP
 
 
 class BadOption(BadRequest):
@@ -47,7 +48,6 @@ OPTION_RANGES: dict[str, OptionRange] = {
 """Every option a ground request may carry, its type and valid range (docs/protocol.md)."""
 
 
-MAX_SEARCH_TOP = 1000
 SEARCH_OPTION_RANGES: dict[str, OptionRange] = {
     "top": OptionRange(int, 1, MAX_SEARCH_TOP, help="hits returned, best first (default 20)"),
     "min_s": OptionRange(float, 0.0, 3600.0, low_open=True, help="shortest moment in seconds"),

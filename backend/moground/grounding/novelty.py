@@ -1,9 +1,8 @@
-"""Text-free change-point split: feature novelty plus a duration prior.
+"""How sharply the motion changes: the novelty curve and the sharpness of a cut.
 
-Novelty at frame t compares the mean feature of the second before t with the second
-after it. It is the baseline ``changepoint`` and the initialisation of ZOMG's masks
-(masks started from zero fragment; started here, the text only has to move
-boundaries and assign labels).
+Novelty at frame t compares the mean feature of the ``NOVELTY_WINDOW_S`` before t with
+the same span after it. It places the text-free baseline's cuts, rewards cuts in the
+fused decoder, and scores how believable a forced cut is (``cut_sharpness``).
 """
 
 from __future__ import annotations
@@ -11,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .decode import best_boundaries, boundaries_to_segments, cell_reduce
-
-MAX_DP_CELLS = 600
+NOVELTY_WINDOW_S = 1.0  # half-window of the before/after comparison
+CUT_RADIUS_S = 0.25  # a cut counts as sharp if the novelty peaks this close to it
 
 
 def novelty_curve(feats: torch.Tensor, half_window: int) -> np.ndarray:
@@ -47,31 +45,3 @@ def cut_sharpness(novelty: np.ndarray, segments: list[tuple[int, int]], radius: 
         inner = [c for c in (s, e) if 0 < c < t_count]
         out.append(min((float(novelty[max(0, c - radius) : c + radius + 1].max()) for c in inner), default=1.0))
     return out
-
-
-def changepoint_segments(
-    feats: torch.Tensor,
-    k_count: int,
-    fps: float,
-    min_len: int,
-    window_s: float = 1.0,
-    duration_weight: float = 1.0,
-    max_cells: int = MAX_DP_CELLS,
-) -> list[tuple[int, int]]:
-    """K contiguous segments cut at novelty peaks, balanced by a duration prior."""
-    t = feats.shape[0]
-    if k_count <= 1:
-        return [(0, t)]
-    nov = novelty_curve(feats, int(round(window_s * fps)))
-    # the cut DP is quadratic in length: run it on cells of `step` frames (peak novelty
-    # per cell) so that a 10-minute take costs the same as a 60 s one at 20 fps
-    step = max(1, -(-t // max_cells))
-    cells = cell_reduce(nov, step, np.max)
-    cuts = best_boundaries(cells, k_count, -(-min_len // step), length_penalty=duration_weight)
-    return boundaries_to_segments([min(c * step, t - 1) for c in cuts], t)
-
-
-def uniform_segments(t_count: int, k_count: int) -> list[tuple[int, int]]:
-    """The text-free, motion-free reference: K equal parts."""
-    edges = np.linspace(0, t_count, k_count + 1).round().astype(int)
-    return [(int(edges[i]), int(edges[i + 1])) for i in range(k_count)]

@@ -5,7 +5,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from moground.grounding.decode import best_boundaries, boundaries_to_segments, ordered_segments
+from moground.grounding.cuts import best_boundaries, boundaries_to_segments
+from moground.grounding.assign import ordered_segments
 
 
 def brute_ordered(seg, gap, min_len):
@@ -72,7 +73,7 @@ def test_best_boundaries_matches_brute_force(seed):
 
 
 def test_cut_sharpness_reads_the_weaker_inner_cut():
-    from moground.grounding.changepoint import cut_sharpness
+    from moground.grounding.novelty import cut_sharpness
 
     novelty = np.zeros(100)
     novelty[30] = 1.0  # a sharp change near the first cut

@@ -10,10 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from moground.grounding.changepoint import changepoint_segments, uniform_segments
+from moground.grounding.baselines import changepoint_segments, uniform_segments
 from moground.grounding.metrics import iou
 from moground.grounding.methods import run_method
-from moground.grounding.zomg import ZomgConfig, decode_masks, optimise_masks
+from moground.grounding.masks import ZomgConfig, decode_masks, optimise_masks
 
 
 class OracleEncoder:

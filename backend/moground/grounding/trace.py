@@ -15,12 +15,11 @@ import numpy as np
 import torch
 
 from ..encoders.base import MotionTextEncoder
-from ..grounding.changepoint import novelty_curve
+from .novelty import NOVELTY_WINDOW_S, novelty_curve
 
 # local similarity: a box window of this length around each frame, every STEP_S
 SIMILARITY_WINDOW_S = 2.0
 SIMILARITY_STEP_S = 0.25
-NOVELTY_WINDOW_S = 1.0  # the window changepoint_segments uses
 _POOL_BATCH = 64
 
 
