@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MoGroundError
+from ..wire.errors import MoGroundError
 from ..grounding.metrics import frame_accuracy, iou, iou_excluding
 from ..io.shards import open_shard, skeleton
 from ..motion import MotionClip
