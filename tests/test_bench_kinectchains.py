@@ -58,3 +58,31 @@ def test_single_queries_leave_out_actions_also_done_in_the_gaps(data_dir):
     for take in load_takes(data_dir):
         chosen = {take.segments[i].label for i in single_queries(take)}
         assert len(chosen) == 8 and not chosen & GAP_ACTIONS
+
+
+def test_bench_cases_resample_people_and_score_labelled_frames(data_dir):
+    from dataclasses import replace
+
+    from moground.bench.kinectchains import kinectchain_cases
+    from moground.bench.runner import settings_for
+    from moground.grounding.fused import FusedConfig
+
+    cases = kinectchain_cases(data_dir)
+    takes = [c for c in cases if c.kind == "take"]
+    singles = [c for c in cases if c.kind == "single"]
+    assert len(takes) == 19 * 2 and len(singles) == 19 * 8 * 2
+    assert {c.vocab for c in cases} == {"verbatim", "open"}
+    assert {c.clip_id for c in cases} == {f"s{i:02d}" for i in range(1, 11)}  # the bootstrap unit is the person
+    for c in takes:
+        assert len(c.phrases) == 10 and c.ignore is not None and c.ignore.shape == (len(c.motion),)
+        # the control keeps the truth and moves every phrase off its own action
+        assert all(p != q for p, q in zip(c.phrases, c.control_phrases))
+        assert sorted(c.phrases) == sorted(c.control_phrases)
+    open_takes = [c for c in takes if c.vocab == "open"]
+    assert all(p not in c.labels for c in open_takes for p in c.phrases)
+    # a subject's held-out settings reach its cases; realchains takes keep theirs
+    held = {"s01": {"w_duration": 0.0, "min_share": 0.0}}
+    cfg, _ = settings_for(takes[0], None, held)
+    assert cfg == replace(FusedConfig(), w_duration=0.0, min_share=0.0)
+    other = next(c for c in takes if c.clip_id != "s01")
+    assert settings_for(other, None, held)[0] == FusedConfig()

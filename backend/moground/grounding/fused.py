@@ -42,8 +42,9 @@ MAX_SPANS = 40_000  # spans pooled for the span term: few sub-actions in a long 
 
 @dataclass
 class FusedConfig:
-    """Settings of the fused decoder (chosen on realchains leave-one-take-out, see
-    scripts/tune_fused.py and docs/tuning/tune_fused.log)."""
+    """Settings of the fused decoder (chosen on both real-take families held out,
+    realchains by take and kinectchains by subject, with val spliced sequences: see
+    scripts/tune_fused.py and docs/tuning/real_families.md)."""
 
     scales_s: tuple[float, ...] = WINDOW_SCALES_S
     cell_s: float = 0.5
