@@ -7,9 +7,7 @@ Per family: full-take mIoU with labels / open phrases (kinectchains: labelled fr
 only, the bench's "excl." column; realchains: at the annotated boundaries), the
 change-point split and equal parts, the deranged-phrase control, labelled frame
 accuracy, and single-query R@1@0.5 (kinectchains: labelled frames), each with its 95 %
-CI by take (realchains) or subject (kinectchains). With ``max_shift_s`` 0 (the shipped
-ZOMG setting) ZOMG's segments are the fused decoder's, so ``fused`` stands for the
-default method at a fraction of the bench time.
+CI by take (realchains) or subject (kinectchains), for ``fused`` (the default method).
 """
 
 from __future__ import annotations
