@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from moground.bench.paired import TakeTruth, boundary_errors, mean, median, p90, paired_diff_ci, verdict
+from moground.bench.kinectchains import load_takes as load_kinectchains
 from moground.bench.realchains import load_takes as load_realchains
 from moground.bench.runner import MIN_SEGMENT_S, settings_for
 from moground.bench.sets import load_loto_settings, realchain_cases, spliced_cases
@@ -31,12 +32,7 @@ from moground.grounding.fused import FusedConfig
 from moground.grounding.metrics import iou, iou_excluding
 from moground.grounding.methods import run_method
 from moground.grounding.refine import RefineConfig
-from moground.io.shards import open_shard, skeleton
-from moground.motion import MotionClip
 from moground.paths import data_root
-from moground.preprocess import canonicalize, resample
-from moground.rigmap import map_to_canonical
-from moground.training.motion_io import KINECT_OVERRIDE
 from moground.training.sources import FPS
 
 # each knob moved one way from its default: the knob table counts segments that move
@@ -56,25 +52,12 @@ def realchains_truths(root) -> dict[str, TakeTruth]:
 def kinect_takes(root) -> list[tuple[str, np.ndarray, list[str], TakeTruth]]:
     """(id, canonical 20 fps motion, labels, truth) per kinectchains take; the ignore
     mask is every frame no action claims (the set's README: score labelled frames)."""
-    folder = data_root(root) / "kinectchains"
-    index = json.loads((folder / "index.json").read_text())
-    names, parents = skeleton(str(folder))
-    shard = open_shard(str(folder / "positions.npz"))
     out = []
-    for rec in index["trials"]:
-        clip = MotionClip(positions=shard[rec["id"]].astype(np.float32), joint_names=names, parents=parents,
-                          fps=float(rec["fps"]), source=f"kinectchains/{rec['id']}")
-        canon = map_to_canonical(clip, override=KINECT_OVERRIDE)
-        motion = canonicalize(resample(canon.positions, canon.fps, FPS)).astype(np.float32)
-        t = len(motion)
-        frame = lambda sec: int(min(t, max(0, round(sec * FPS))))  # noqa: E731
-        spans = [(frame(s["start_s"]), frame(s["end_s"])) for s in rec["segments"]]
-        labelled = np.zeros(t, dtype=bool)
-        for s, e in spans:
-            labelled[s:e] = True
+    for take in load_kinectchains(root):
+        spans = [(s.start, s.end) for s in take.segments]
         windows = [(spans[i][1], max(spans[i][1], spans[i + 1][0])) for i in range(len(spans) - 1)]
-        out.append((rec["id"], motion, [s["label"] for s in rec["segments"]],
-                    TakeTruth("kinectchains", rec["id"], spans, windows, ~labelled)))
+        out.append((take.id, take.motion, [s.label for s in take.segments],
+                    TakeTruth("kinectchains", take.id, spans, windows, take.ignore_mask())))
     return out
 
 

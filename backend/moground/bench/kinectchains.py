@@ -15,23 +15,15 @@ beside it. :meth:`KinectTake.ignore_mask` is what the bench passes as a case's
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..wire.errors import MoGroundError
 from ..grounding.metrics import frame_accuracy, iou, iou_excluding
-from ..io.shards import open_shard, skeleton
-from ..motion import MotionClip
-from ..paths import data_root
-from ..preprocess import canonicalize, resample
-from ..rigmap import map_to_canonical
-from ..training.sources import FPS
 from .open_vocab import paraphrase
-from .realchains import HumanSegment, RealTake, _frame
+from .realchains import HumanSegment, RealTake, _frame, canonical_records
 from .sets import Case, derange
 
 # Actions that also happen, unlabelled, in the gaps (people walk between actions and
@@ -63,19 +55,8 @@ class KinectTake(RealTake):
 
 def load_takes(root: str | Path | None = None) -> list[KinectTake]:
     """Every kinectchains take as canonical 20 fps motion with its labelled segments."""
-    folder = data_root(root) / "kinectchains"
-    try:
-        index = json.loads((folder / "index.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise MoGroundError(f"cannot read the kinectchains set in {folder}: {exc}") from None
-    names, parents = skeleton(str(folder))
-    shard = open_shard(str(folder / "positions.npz"))
     takes = []
-    for rec in index["trials"]:
-        clip = MotionClip(positions=shard[rec["id"]].astype(np.float32), joint_names=names, parents=parents,
-                          fps=float(rec["fps"]), source=f"kinectchains/{rec['id']}")
-        canon = map_to_canonical(clip)
-        motion = canonicalize(resample(canon.positions, canon.fps, FPS)).astype(np.float32)
+    for rec, motion in canonical_records("kinectchains", root):
         t = len(motion)
         gaps = [(_frame(a, t), _frame(b, t)) for a, b in rec["gaps_s"]]
         gap_after = {g[0]: g for g in gaps}

@@ -51,21 +51,30 @@ def _frame(seconds: float, t_count: int) -> int:
     return int(min(t_count, max(0, round(seconds * FPS))))
 
 
-def load_takes(root: str | Path | None = None) -> list[RealTake]:
-    """Every realchains take as canonical 20 fps motion with its human segments."""
-    folder = data_root(root) / "realchains"
+def canonical_records(set_name: str, root: str | Path | None = None) -> list[tuple[dict, np.ndarray]]:
+    """(index record, canonical 20 fps motion [T, 22, 3]) per take of a whole-take set in
+    the shared data (realchains, kinectchains: one npz of takes beside index.json and
+    skeleton.json); the joints are mapped by the rig presets."""
+    folder = data_root(root) / set_name
     try:
         index = json.loads((folder / "index.json").read_text())
     except (OSError, ValueError) as exc:
-        raise MoGroundError(f"cannot read the realchains set in {folder}: {exc}") from None
+        raise MoGroundError(f"cannot read the {set_name} set in {folder}: {exc}") from None
     names, parents = skeleton(str(folder))
     shard = open_shard(str(folder / "positions.npz"))
-    takes = []
+    out = []
     for rec in index["trials"]:
         clip = MotionClip(positions=shard[rec["id"]].astype(np.float32), joint_names=names, parents=parents,
-                          fps=float(rec["fps"]), source=f"realchains/{rec['id']}")
+                          fps=float(rec["fps"]), source=f"{set_name}/{rec['id']}")
         canon = map_to_canonical(clip)
-        motion = canonicalize(resample(canon.positions, canon.fps, FPS))
+        out.append((rec, canonicalize(resample(canon.positions, canon.fps, FPS)).astype(np.float32)))
+    return out
+
+
+def load_takes(root: str | Path | None = None) -> list[RealTake]:
+    """Every realchains take as canonical 20 fps motion with its human segments."""
+    takes = []
+    for rec, motion in canonical_records("realchains", root):
         t = len(motion)
         segs = []
         for s in rec["segments"]:
@@ -73,7 +82,7 @@ def load_takes(root: str | Path | None = None) -> list[RealTake]:
             segs.append(HumanSegment(s["label"], _frame(s["start_s"], t), _frame(s["end_s"], t),
                                      (_frame(window[0], t), _frame(window[1], t)) if window else None))
         segs[-1].end = t
-        takes.append(RealTake(rec["id"], motion.astype(np.float32), segs))
+        takes.append(RealTake(rec["id"], motion, segs))
     return takes
 
 
