@@ -14,7 +14,6 @@ segments it moves on these takes (a knob that moves nothing should not exist).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import replace
