@@ -11,6 +11,7 @@ from pathlib import Path
 import bpy  # type: ignore[import-not-found]
 import numpy as np
 
+from .wire.blender.bake import write_linear_keys
 from .wire.errors import BadMotion, BadRequest, UnreadableFile
 
 CM_HEIGHT_THRESHOLD = 20.0  # a rest skeleton taller than this (in m) must be in cm
@@ -92,13 +93,7 @@ def _fcurve(action, obj, data_path: str, index: int):
 def _key_curves(action, obj, data_path: str, frames: np.ndarray, values: np.ndarray) -> None:
     """One linear F-curve per column of ``values`` [T, C] (written in bulk)."""
     for axis in range(values.shape[1]):
-        fc = _fcurve(action, obj, data_path, axis)
-        fc.keyframe_points.add(len(frames))
-        co = np.empty(2 * len(frames), dtype=np.float32)
-        co[0::2], co[1::2] = frames, values[:, axis]
-        fc.keyframe_points.foreach_set("co", co)
-        fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
-        fc.update()
+        write_linear_keys(_fcurve(action, obj, data_path, axis), frames, values[:, axis])
 
 
 def armature_from_positions(

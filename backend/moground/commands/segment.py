@@ -107,6 +107,15 @@ def export_settings(args: argparse.Namespace) -> ExportSettings:
         raise BadRequest(str(exc)) from None
 
 
+def _make_folder(path: str, flag: str) -> None:
+    """Create an output folder before any file is touched, so a bad path fails the run
+    at once instead of once per file."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadRequest(f"{flag} {path}: cannot create the folder ({exc})") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..batch.discover import build_work
     from ..wire.blender.local_backend import Cancelled, LocalBackend
@@ -125,17 +134,11 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise BadRequest("--jobs must be at least 1")
     if args.export_fbx:
-        try:
-            Path(args.export_fbx).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BadRequest(f"--export-fbx {args.export_fbx}: cannot create the folder ({exc})") from None
+        _make_folder(args.export_fbx, "--export-fbx")
     if (args.take or args.out) and not args.from_mocap:
         raise BadRequest("--take and --out apply to --from-mocap runs")
     if args.out:
-        try:
-            Path(args.out).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BadRequest(f"--out {args.out}: cannot create the folder ({exc})") from None
+        _make_folder(args.out, "--out")
     if args.blender and not Path(args.blender).exists():
         if shutil.which(args.blender) is None:
             raise BadRequest(f"--blender {args.blender}: no such executable")

@@ -141,13 +141,18 @@ def _remove_root_travel(obj, target: _Target) -> None:
         group = old.group.name if old is not None and old.group else roots[0].name
         if old is not None:
             target.bag.fcurves.remove(old)
-        fc = target.new(path, i, group)
-        fc.keyframe_points.add(len(frames))
-        co = np.empty(2 * len(frames), dtype=np.float32)
-        co[0::2], co[1::2] = frames, flat[:, i]
-        fc.keyframe_points.foreach_set("co", co)
-        fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
-        fc.update()
+        write_linear_keys(target.new(path, i, group), frames, flat[:, i])
+
+
+def write_linear_keys(fc, frames: np.ndarray, values: np.ndarray) -> None:
+    """Append one linear key per frame to F-curve ``fc`` in bulk (``foreach_set``): a
+    per-key Python loop is what makes long takes slow to write."""
+    fc.keyframe_points.add(len(frames))
+    co = np.empty(2 * len(frames), dtype=np.float32)
+    co[0::2], co[1::2] = frames, values
+    fc.keyframe_points.foreach_set("co", co)
+    fc.keyframe_points.foreach_set("interpolation", np.ones(len(frames), dtype=np.int32))
+    fc.update()
 
 
 # ---------------------------------------------------------------- baking
